@@ -1,0 +1,157 @@
+package io.daytona.webhooks;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.NetworkConfig;
+import io.daytona.webhooks.auth.ApiKeys;
+import io.daytona.webhooks.auth.Authenticator;
+import io.daytona.webhooks.auth.DevelopmentKey;
+import io.daytona.webhooks.config.ServiceConfig;
+import io.daytona.webhooks.db.Database;
+import io.daytona.webhooks.http.HttpVerticle;
+import io.daytona.webhooks.initialization.InitializationVerticle;
+import io.daytona.webhooks.status.StatusVerticle;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.micrometer.backends.BackendRegistries;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One running instance of the service: its Vert.x (clustered or not), database and verticles.
+ * {@link Main} runs one from the command line; tests run several in one JVM.
+ */
+public final class WebhookService {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WebhookService.class);
+
+  private final Vertx vertx;
+  private final ServiceContext context;
+  private final HttpVerticle http;
+  private final String developmentKey;
+
+  private WebhookService(Vertx vertx, ServiceContext context, HttpVerticle http, String developmentKey) {
+    this.vertx = vertx;
+    this.context = context;
+    this.http = http;
+    this.developmentKey = developmentKey;
+  }
+
+  /** Builds Vert.x, opens the database, deploys every verticle; fails if any part cannot start. */
+  public static Future<WebhookService> start(ServiceConfig config) {
+    config.defaultsChosen().forEach(line -> LOG.info("Default: {}", line));
+    String registryName = "webhooks-" + UUID.randomUUID();
+    VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+      .setEnabled(true)
+      .setJvmMetricsEnabled(true)
+      .setRegistryName(registryName)
+      .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+    ClusterManager clusterManager = null;
+    Future<Vertx> vertxFuture;
+    if (config.cluster) {
+      clusterManager = new HazelcastClusterManager(hazelcastConfig(config));
+      String host = config.clusterHost == null ? "127.0.0.1" : config.clusterHost;
+      options.getEventBusOptions().setHost(host).setPort(config.clusterEventBusPort).setClusterPublicHost(host);
+      vertxFuture = Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered();
+    } else {
+      vertxFuture = Future.succeededFuture(Vertx.builder().with(options).build());
+    }
+    ClusterManager cm = clusterManager;
+    // Completed outside any Vert.x context: on failure the Vert.x instance is closed before we answer.
+    Promise<WebhookService> result = Promise.promise();
+    AtomicReference<Database> database = new AtomicReference<>();
+    vertxFuture.onFailure(result::fail).onSuccess(vertx -> Database.open(vertx, config)
+      .compose(db -> {
+        database.set(db);
+        LOG.info("Database: {}", db.description());
+        MeterRegistry meters = BackendRegistries.getNow(registryName);
+        ApiKeys keys = new ApiKeys(db.pool());
+        ServiceContext ctx = new ServiceContext(vertx, config, db, keys, new Authenticator(vertx, config, keys), meters,
+          registryName);
+        Future<String> devKey = config.developmentAuth()
+          ? DevelopmentKey.ensure(vertx, config.dataDir, keys)
+          : Future.succeededFuture(null);
+        return devKey.compose(key -> deploy(ctx, cm).map(http -> new WebhookService(vertx, ctx, http, key)));
+      })
+      .onSuccess(result::complete)
+      .onFailure(err -> vertx.close().toCompletionStage().whenComplete((v, e) -> {
+        Database db = database.get();
+        if (db != null) {
+          db.stopEmbedded();
+        }
+        result.fail(err);
+      })));
+    return result.future().onSuccess(service -> {
+      if (service.developmentKey != null) {
+        LOG.warn("DEVELOPMENT MODE: no JWT_SECRET or JWT_PUBLIC_KEY is set. Admin API key (kept in {}): {}",
+          config.dataDir.resolve(DevelopmentKey.FILE), service.developmentKey);
+      }
+      LOG.info("Webhook service ready on http://{}:{}{}", config.httpHost, service.port(), HttpVerticle.BASE_PATH);
+    });
+  }
+
+  /** Deploys the verticles, the HTTP one last so that it only answers once every operation has a consumer. */
+  private static Future<HttpVerticle> deploy(ServiceContext ctx, ClusterManager cm) {
+    Vertx vertx = ctx.vertx();
+    HttpVerticle http = new HttpVerticle(ctx, null);
+    return Future.all(
+        vertx.deployVerticle(new StatusVerticle(ctx, cm)),
+        vertx.deployVerticle(new InitializationVerticle(ctx)))
+      .compose(v -> vertx.deployVerticle(http))
+      .map(id -> http);
+  }
+
+  private static Config hazelcastConfig(ServiceConfig config) {
+    Config hz = ConfigUtil.loadConfig();
+    hz.setClusterName(config.clusterName);
+    NetworkConfig network = hz.getNetworkConfig();
+    network.setPort(config.clusterPort).setPortAutoIncrement(true);
+    if (config.clusterHost != null) {
+      network.setPublicAddress(config.clusterHost + ":" + config.clusterPort);
+      network.getInterfaces().setEnabled(true).addInterface(config.clusterHost);
+    }
+    network.getJoin().getMulticastConfig().setEnabled(false);
+    network.getJoin().getAutoDetectionConfig().setEnabled(false);
+    network.getJoin().getTcpIpConfig().setEnabled(true).setMembers(config.clusterMembers.isEmpty()
+      ? java.util.List.of((config.clusterHost == null ? "127.0.0.1" : config.clusterHost) + ":" + config.clusterPort)
+      : config.clusterMembers);
+    hz.setProperty("hazelcast.phone.home.enabled", "false");
+    hz.setProperty("hazelcast.logging.type", "slf4j");
+    return hz;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public ServiceContext context() {
+    return context;
+  }
+
+  public int port() {
+    return http.actualPort();
+  }
+
+  /** The development admin key, or null outside development mode. */
+  public String developmentKey() {
+    return developmentKey;
+  }
+
+  /** Undeploys everything and closes Vert.x (and the pool with it), then stops an embedded database this instance owns. */
+  public Future<Void> stop() {
+    return vertx.close().transform(ar -> {
+      context.database().stopEmbedded();
+      return ar.succeeded() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(ar.cause());
+    });
+  }
+}

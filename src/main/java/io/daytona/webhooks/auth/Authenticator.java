@@ -1,0 +1,119 @@
+package io.daytona.webhooks.auth;
+
+import io.daytona.webhooks.bus.ApiError;
+import io.daytona.webhooks.config.ServiceConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns credentials into a {@link Principal}: bearer JWTs (HS256 with {@code JWT_SECRET}, RS256
+ * with {@code JWT_PUBLIC_KEY}; issuer and audience enforced when configured) and API keys
+ * ({@code Authorization: Bearer whk_…} or {@code X-API-Key}). Every failure is a 401.
+ */
+public final class Authenticator {
+
+  private final JWTAuth jwt;
+  private final ApiKeys apiKeys;
+
+  public Authenticator(Vertx vertx, ServiceConfig config, ApiKeys apiKeys) {
+    this.apiKeys = apiKeys;
+    if (config.developmentAuth()) {
+      this.jwt = null;
+      return;
+    }
+    JWTOptions jwtOptions = new JWTOptions().setLeeway(5);
+    if (config.jwtIssuer != null) {
+      jwtOptions.setIssuer(config.jwtIssuer);
+    }
+    if (config.jwtAudience != null) {
+      jwtOptions.setAudience(List.of(config.jwtAudience));
+    }
+    JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(jwtOptions);
+    if (config.jwtSecret != null) {
+      options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(config.jwtSecret));
+    }
+    if (config.jwtPublicKeyPem != null) {
+      options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("RS256").setBuffer(config.jwtPublicKeyPem));
+    }
+    this.jwt = JWTAuth.create(vertx, options);
+  }
+
+  /**
+   * @param authorization the {@code Authorization} header (or the same value from a bridge message)
+   * @param apiKeyHeader  the {@code X-API-Key} header
+   */
+  public Future<Principal> authenticate(String authorization, String apiKeyHeader) {
+    String token = null;
+    if (authorization != null && !authorization.isBlank()) {
+      String a = authorization.trim();
+      if (a.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        token = a.substring(7).trim();
+      } else {
+        return unauthorized("The Authorization header must be 'Bearer <JWT or API key>'.");
+      }
+    } else if (apiKeyHeader != null && !apiKeyHeader.isBlank()) {
+      token = apiKeyHeader.trim();
+      if (!ApiKeys.looksLikeKey(token)) {
+        return unauthorized("The X-API-Key header does not hold an API key.");
+      }
+    }
+    if (token == null || token.isEmpty()) {
+      return unauthorized("Credentials are required: 'Authorization: Bearer <JWT or API key>' or 'X-API-Key'.");
+    }
+    if (ApiKeys.looksLikeKey(token)) {
+      return apiKeys.find(token)
+        .recover(err -> Future.failedFuture(new ApiError(503, "Credentials cannot be checked right now.")))
+        .compose(p -> p != null ? Future.succeededFuture(p) : unauthorized("Unknown or revoked API key."));
+    }
+    if (jwt == null) {
+      return unauthorized("JWTs are not accepted: no JWT_SECRET or JWT_PUBLIC_KEY is configured.");
+    }
+    return jwt.authenticate(new TokenCredentials(token))
+      .recover(err -> unauthorized("Invalid bearer token."))
+      .compose(user -> {
+        JsonObject claims = user.principal();
+        String sub = claims.getValue("sub") instanceof String s ? s : null;
+        if (sub == null || sub.isBlank()) {
+          return unauthorized("The token has no 'sub' claim.");
+        }
+        Set<String> orgs = strings(claims.getValue("organizations"));
+        Set<String> roles = strings(claims.getValue("roles"));
+        if (orgs == null || roles == null) {
+          return unauthorized("The 'organizations' and 'roles' claims must be arrays of strings.");
+        }
+        return Future.succeededFuture(new Principal(sub, roles.contains("admin"), Set.copyOf(orgs)));
+      });
+  }
+
+  private static Set<String> strings(Object claim) {
+    if (claim == null) {
+      return Set.of();
+    }
+    if (!(claim instanceof JsonArray array)) {
+      return null;
+    }
+    Set<String> out = new LinkedHashSet<>();
+    for (Object o : array) {
+      if (!(o instanceof String s)) {
+        return null;
+      }
+      out.add(s);
+    }
+    return out;
+  }
+
+  private static <T> Future<T> unauthorized(String detail) {
+    return Future.failedFuture(new ApiError(401, detail));
+  }
+}

@@ -1,0 +1,371 @@
+package io.daytona.webhooks.config;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The validated configuration of one service instance. Built from the raw key/value view that
+ * {@link ConfigSource} produces (or that a test hands in); every problem is a
+ * {@link ConfigException} naming the variable.
+ */
+public final class ServiceConfig {
+
+  /** Every configuration key; each is also read from the environment variable of the same name. */
+  public static final List<String> KEYS = List.of(
+    "HTTP_HOST", "HTTP_PORT",
+    "DATABASE_URL", "WEBHOOKS_DATA_DIR", "DATABASE_POOL_SIZE",
+    "SVIX_AUTH_TOKEN", "SVIX_SERVER_URL", "SVIX_OPERATIONAL_WEBHOOK_SECRET", "SVIX_TIMEOUT_MS",
+    "JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_ISSUER", "JWT_AUDIENCE",
+    "PRECONFIGURED_ENDPOINT_BASE_URL",
+    "CLUSTER", "CLUSTER_HOST", "CLUSTER_PORT", "CLUSTER_MEMBERS", "CLUSTER_NAME", "CLUSTER_EVENTBUS_PORT",
+    "OUTBOX_BATCH_SIZE", "OUTBOX_CONCURRENCY", "OUTBOX_POLL_INTERVAL_MS",
+    "OUTBOX_BACKOFF_BASE_MS", "OUTBOX_BACKOFF_FACTOR", "OUTBOX_BACKOFF_MAX_MS", "OUTBOX_RETENTION_HOURS",
+    "INIT_RETRY_BASE_MS", "INIT_RETRY_MAX_MS", "INIT_RETRY_INTERVAL_MS", "BULK_CONCURRENCY");
+
+  private static final Set<String> TRUE = Set.of("true", "1", "yes", "on");
+  private static final Set<String> FALSE = Set.of("false", "0", "no", "off");
+
+  private final JsonObject raw;
+  private final List<String> defaultsChosen = new ArrayList<>();
+
+  public final String httpHost;
+  public final int httpPort;
+  public final Database database;
+  public final Path dataDir;
+  public final int databasePoolSize;
+  public final String svixAuthToken;
+  public final URI svixServerUrl;
+  public final String svixOperationalWebhookSecret;
+  public final Duration svixTimeout;
+  public final String jwtSecret;
+  public final String jwtPublicKeyPem;
+  public final String jwtIssuer;
+  public final String jwtAudience;
+  public final URI preconfiguredEndpointBaseUrl;
+  public final boolean cluster;
+  public final String clusterHost;
+  public final int clusterPort;
+  public final List<String> clusterMembers;
+  public final String clusterName;
+  public final int clusterEventBusPort;
+
+  /** A parsed {@code DATABASE_URL}. */
+  public record Database(String host, int port, String database, String user, String password) {
+  }
+
+  private ServiceConfig(JsonObject raw, Set<String> fromEnvironment) {
+    this.raw = raw;
+    jwtSecret = optional("JWT_SECRET");
+    if (jwtSecret != null && jwtSecret.length() < 32) {
+      throw new ConfigException("JWT_SECRET", "must be at least 32 characters for HS256");
+    }
+    jwtPublicKeyPem = publicKey(optional("JWT_PUBLIC_KEY"));
+    jwtIssuer = optional("JWT_ISSUER");
+    jwtAudience = optional("JWT_AUDIENCE");
+    if (developmentAuth()) {
+      defaultsChosen.add("JWT_SECRET and JWT_PUBLIC_KEY not set: development authentication "
+        + "(an admin API key is created and printed below)");
+    }
+
+    String host = optional("HTTP_HOST");
+    if (host == null) {
+      host = developmentAuth() ? "127.0.0.1" : "0.0.0.0";
+      defaultsChosen.add("HTTP_HOST not set: listening on " + host
+        + (developmentAuth() ? " (development mode)" : ""));
+    }
+    httpHost = host;
+    httpPort = port("HTTP_PORT", 8080, false, fromEnvironment);
+
+    String dir = optional("WEBHOOKS_DATA_DIR");
+    if (dir == null) {
+      dir = "./data";
+    }
+    dataDir = Path.of(dir);
+    String url = optional("DATABASE_URL");
+    if (url == null) {
+      database = null;
+      defaultsChosen.add("DATABASE_URL not set: embedded PostgreSQL with its data in "
+        + dataDir.resolve("postgres"));
+    } else {
+      database = parseDatabaseUrl(url);
+    }
+    databasePoolSize = integer("DATABASE_POOL_SIZE", 8, 1, 200);
+
+    svixAuthToken = optional("SVIX_AUTH_TOKEN");
+    if (svixAuthToken == null) {
+      defaultsChosen.add("SVIX_AUTH_TOKEN not set: Svix disabled, accepted events wait in the outbox");
+    }
+    svixServerUrl = serverUrl(optional("SVIX_SERVER_URL"));
+    svixOperationalWebhookSecret = optional("SVIX_OPERATIONAL_WEBHOOK_SECRET");
+    if (svixOperationalWebhookSecret != null && !svixOperationalWebhookSecret.startsWith("whsec_")) {
+      throw new ConfigException("SVIX_OPERATIONAL_WEBHOOK_SECRET", "must start with whsec_");
+    }
+    if (svixOperationalWebhookSecret == null) {
+      defaultsChosen.add("SVIX_OPERATIONAL_WEBHOOK_SECRET not set: operational webhooks are refused");
+    }
+    svixTimeout = Duration.ofMillis(integer("SVIX_TIMEOUT_MS", 10_000, 100, 300_000));
+
+    String base = orDefault("PRECONFIGURED_ENDPOINT_BASE_URL", "https://webhook.daytona.io");
+    if (!fromEnvironment.contains("PRECONFIGURED_ENDPOINT_BASE_URL")) {
+      defaultsChosen.add("PRECONFIGURED_ENDPOINT_BASE_URL not set: preconfigured endpoints point at " + base);
+    }
+    preconfiguredEndpointBaseUrl = httpUrl("PRECONFIGURED_ENDPOINT_BASE_URL", base);
+
+    cluster = bool("CLUSTER", false);
+    clusterHost = optional("CLUSTER_HOST");
+    clusterPort = port("CLUSTER_PORT", 5701, true, fromEnvironment);
+    clusterName = orDefault("CLUSTER_NAME", "webhook-service");
+    clusterEventBusPort = port("CLUSTER_EVENTBUS_PORT", 0, false, fromEnvironment);
+    clusterMembers = members(optional("CLUSTER_MEMBERS"));
+    if (cluster && clusterHost == null) {
+      defaultsChosen.add("CLUSTER_HOST not set: this node announces 127.0.0.1 to the cluster");
+    }
+  }
+
+  /** Parses and validates; {@code fromEnvironment} names the keys the operator set explicitly. */
+  public static ServiceConfig from(JsonObject raw, Set<String> fromEnvironment) {
+    return new ServiceConfig(raw == null ? new JsonObject() : raw, fromEnvironment);
+  }
+
+  /** For tests and tools: every key not given is taken as not set. */
+  public static ServiceConfig from(Map<String, ?> values) {
+    return from(new JsonObject(new java.util.HashMap<>(values)), values.keySet());
+  }
+
+  /** One line for each default the service falls back to. */
+  public List<String> defaultsChosen() {
+    return Collections.unmodifiableList(defaultsChosen);
+  }
+
+  /** Neither JWT secret nor public key: the service runs in development authentication mode. */
+  public boolean developmentAuth() {
+    return jwtSecret == null && jwtPublicKeyPem == null;
+  }
+
+  public boolean svixEnabled() {
+    return svixAuthToken != null;
+  }
+
+  /** A tuning integer with bounds; for keys of other concerns (outbox, initialization). */
+  public int integer(String key, int def, int min, int max) {
+    String v = optional(key);
+    if (v == null) {
+      return def;
+    }
+    int n;
+    try {
+      n = Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key, "not a whole number: '" + v + "'");
+    }
+    if (n < min || n > max) {
+      throw new ConfigException(key, "must be between " + min + " and " + max + ", got " + n);
+    }
+    return n;
+  }
+
+  /** A tuning decimal with bounds. */
+  public double decimal(String key, double def, double min, double max) {
+    String v = optional(key);
+    if (v == null) {
+      return def;
+    }
+    double d;
+    try {
+      d = Double.parseDouble(v.trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key, "not a number: '" + v + "'");
+    }
+    if (!(d >= min && d <= max)) {
+      throw new ConfigException(key, "must be between " + min + " and " + max + ", got " + v);
+    }
+    return d;
+  }
+
+  public String optional(String key) {
+    Object v = raw.getValue(key);
+    if (v == null) {
+      return null;
+    }
+    String s = String.valueOf(v).trim();
+    return s.isEmpty() ? null : s;
+  }
+
+  private String orDefault(String key, String def) {
+    String v = optional(key);
+    return v == null ? def : v;
+  }
+
+  private boolean bool(String key, boolean def) {
+    String v = optional(key);
+    if (v == null) {
+      return def;
+    }
+    String l = v.toLowerCase();
+    if (TRUE.contains(l)) {
+      return true;
+    }
+    if (FALSE.contains(l)) {
+      return false;
+    }
+    throw new ConfigException(key, "must be true or false, got '" + v + "'");
+  }
+
+  private int port(String key, int def, boolean nonZero, Set<String> fromEnvironment) {
+    String v = optional(key);
+    if (key.equals("HTTP_PORT") && !fromEnvironment.contains(key)) {
+      defaultsChosen.add("HTTP_PORT not set: listening on port " + (v == null ? def : v));
+    }
+    if (v == null) {
+      return def;
+    }
+    int p;
+    try {
+      p = Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key, "not a port number: '" + v + "'");
+    }
+    if (p < (nonZero ? 1 : 0) || p > 65535) {
+      throw new ConfigException(key, "port out of range (" + (nonZero ? 1 : 0) + "-65535): " + p);
+    }
+    return p;
+  }
+
+  private static Database parseDatabaseUrl(String url) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new ConfigException("DATABASE_URL", "malformed URL (expected postgresql://user:pass@host:port/db)");
+    }
+    String scheme = uri.getScheme();
+    if (!"postgresql".equals(scheme) && !"postgres".equals(scheme)) {
+      throw new ConfigException("DATABASE_URL", "scheme must be postgresql://, got "
+        + (scheme == null ? "none" : scheme + "://"));
+    }
+    if (uri.getHost() == null || uri.getHost().isBlank()) {
+      throw new ConfigException("DATABASE_URL", "no host (expected postgresql://user:pass@host:port/db)");
+    }
+    int port = uri.getPort() == -1 ? 5432 : uri.getPort();
+    if (port < 1 || port > 65535) {
+      throw new ConfigException("DATABASE_URL", "port out of range: " + port);
+    }
+    String path = uri.getRawPath();
+    String db = path == null || path.length() <= 1 ? "postgres" : decode(path.substring(1));
+    String user = "postgres";
+    String password = null;
+    String userInfo = uri.getRawUserInfo();
+    if (userInfo != null) {
+      int colon = userInfo.indexOf(':');
+      user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
+      password = colon < 0 ? null : decode(userInfo.substring(colon + 1));
+    }
+    return new Database(uri.getHost(), port, db, user, password);
+  }
+
+  private static String decode(String s) {
+    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+  }
+
+  private static URI serverUrl(String v) {
+    if (v == null) {
+      return null;
+    }
+    URI uri = httpUrl("SVIX_SERVER_URL", v);
+    String path = uri.getPath();
+    if (path != null && !path.isEmpty() && !path.equals("/")) {
+      throw new ConfigException("SVIX_SERVER_URL", "must be scheme, host and port only (the Svix SDK drops the path '"
+        + path + "')");
+    }
+    return URI.create(uri.getScheme() + "://" + uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort()));
+  }
+
+  private static URI httpUrl(String key, String v) {
+    URI uri;
+    try {
+      uri = new URI(v);
+    } catch (URISyntaxException e) {
+      throw new ConfigException(key, "malformed URL: '" + v + "'");
+    }
+    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+      throw new ConfigException(key, "must be an http:// or https:// URL, got '" + v + "'");
+    }
+    if (uri.getHost() == null) {
+      throw new ConfigException(key, "no host in '" + v + "'");
+    }
+    if (uri.getPort() > 65535) {
+      throw new ConfigException(key, "port out of range in '" + v + "'");
+    }
+    return uri;
+  }
+
+  private static String publicKey(String v) {
+    if (v == null) {
+      return null;
+    }
+    String pem = v;
+    if (!v.contains("-----BEGIN")) {
+      Path file = Path.of(v);
+      if (!Files.isReadable(file)) {
+        throw new ConfigException("JWT_PUBLIC_KEY", "neither a PEM public key nor a readable file: " + v);
+      }
+      try {
+        pem = Files.readString(file);
+      } catch (IOException e) {
+        throw new ConfigException("JWT_PUBLIC_KEY", "cannot read " + v + ": " + e.getMessage());
+      }
+    }
+    if (!pem.contains("-----BEGIN PUBLIC KEY-----")) {
+      throw new ConfigException("JWT_PUBLIC_KEY", "not a PEM public key (expected -----BEGIN PUBLIC KEY-----)");
+    }
+    try {
+      String body = pem.replaceAll("-----(BEGIN|END) PUBLIC KEY-----", "").replaceAll("\\s", "");
+      byte[] der = java.util.Base64.getDecoder().decode(body);
+      java.security.KeyFactory.getInstance("RSA").generatePublic(new java.security.spec.X509EncodedKeySpec(der));
+    } catch (Exception e) {
+      throw new ConfigException("JWT_PUBLIC_KEY", "not a readable RSA public key");
+    }
+    return pem.replace("\\n", "\n");
+  }
+
+  private static List<String> members(String v) {
+    if (v == null) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (String m : Arrays.asList(v.split(","))) {
+      String s = m.trim();
+      if (s.isEmpty()) {
+        continue;
+      }
+      int colon = s.lastIndexOf(':');
+      if (colon > 0) {
+        String p = s.substring(colon + 1);
+        try {
+          int port = Integer.parseInt(p);
+          if (port < 1 || port > 65535) {
+            throw new ConfigException("CLUSTER_MEMBERS", "port out of range in '" + s + "'");
+          }
+        } catch (NumberFormatException e) {
+          throw new ConfigException("CLUSTER_MEMBERS", "bad port in '" + s + "' (expected host[:port])");
+        }
+      }
+      out.add(s);
+    }
+    return List.copyOf(out);
+  }
+}

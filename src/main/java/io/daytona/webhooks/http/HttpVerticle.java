@@ -1,0 +1,238 @@
+package io.daytona.webhooks.http;
+
+import io.daytona.webhooks.ServiceContext;
+import io.daytona.webhooks.auth.Principal;
+import io.daytona.webhooks.bus.Addresses;
+import io.daytona.webhooks.bus.ApiError;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.HttpException;
+import io.vertx.ext.web.openapi.router.OpenAPIRoute;
+import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.contract.Operation;
+import io.vertx.openapi.validation.RequestParameter;
+import io.vertx.openapi.validation.ValidatedRequest;
+import io.vertx.openapi.validation.ValidatorException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+
+/**
+ * The REST face of the service. Requests are validated against {@code openapi.yaml}, authenticated,
+ * scoped, and sent on the event bus to {@code webhooks.api.<operationId>}; the reply becomes the
+ * response. Also serves health, metrics and the contract itself.
+ */
+public final class HttpVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
+
+  public static final String BASE_PATH = "/api/webhooks";
+  public static final long BODY_LIMIT = 1024 * 1024;
+  private static final String PRINCIPAL = "webhooks.principal";
+  private static final long OPERATION_TIMEOUT_MS = 60_000;
+
+  private final ServiceContext ctx;
+  private final Router extraRoutes;
+  private HttpServer server;
+
+  /**
+   * @param extraRoutes routes other concerns mount before the API (SockJS bridge, dashboard); may be null
+   */
+  public HttpVerticle(ServiceContext ctx, Router extraRoutes) {
+    this.ctx = ctx;
+    this.extraRoutes = extraRoutes;
+  }
+
+  @Override
+  public Future<?> start() {
+    return vertx.fileSystem().readFile("openapi.yaml")
+      .compose(text -> OpenAPIContract.from(vertx, ContractLoader.forRouter(text.toString()))
+        .map(contract -> router(contract, text)))
+      .compose(root -> {
+        server = vertx.createHttpServer(new HttpServerOptions()
+          .setHost(ctx.config().httpHost)
+          .setPort(ctx.config().httpPort)
+          .setCompressionSupported(true));
+        return server.requestHandler(root).listen();
+      })
+      .onSuccess(s -> LOG.info("HTTP API listening on http://{}:{}{}", ctx.config().httpHost, s.actualPort(), BASE_PATH));
+  }
+
+  /** The port actually bound (differs from the configured one when that was 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private Router router(OpenAPIContract contract, Buffer contractText) {
+    Router root = Router.router(vertx);
+    root.route().failureHandler(this::failure);
+    root.errorHandler(404, rc -> Problems.send(rc, 404, "No such resource: " + rc.request().path()));
+    root.errorHandler(405, rc -> Problems.send(rc, 405, "Method " + rc.request().method() + " is not allowed here."));
+    root.errorHandler(500, rc -> Problems.send(rc, 500, "Internal error."));
+
+    HealthCheckHandler live = HealthCheckHandler.create(vertx);
+    live.register("event-loop", promise -> promise.complete(Status.OK()));
+    HealthCheckHandler ready = HealthCheckHandler.create(vertx);
+    ready.register("database", 3_000, promise -> ctx.database().pool().query("SELECT 1").execute()
+      .onComplete(ar -> promise.complete(ar.succeeded() ? Status.OK() : Status.KO())));
+    root.get("/health/live").handler(live);
+    root.get("/health/ready").handler(ready);
+    root.get("/metrics").handler(PrometheusScrapingHandler.create(ctx.metricsRegistryName()));
+    root.get("/openapi.yaml").handler(rc -> rc.response().putHeader("Content-Type", "application/yaml").end(contractText));
+    if (extraRoutes != null) {
+      root.route("/*").subRouter(extraRoutes);
+    }
+
+    RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
+    builder.rootHandler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
+    builder.rootHandler(rc -> authenticate(rc, contract));
+    for (OpenAPIRoute route : builder.getRoutes()) {
+      Operation op = route.getOperation();
+      route.addHandler(rc -> authorize(rc, op));
+      route.addHandler(rc -> forward(rc, op));
+    }
+    Router api = builder.createRouter();
+    api.route().failureHandler(this::failure);
+    root.route(BASE_PATH + "/*").subRouter(api);
+    return root;
+  }
+
+  /** Every operation not marked {@code x-auth: public} needs valid credentials (401 otherwise). */
+  private void authenticate(RoutingContext rc, OpenAPIContract contract) {
+    Operation op = contract.findOperation(rc.request().path(), rc.request().method());
+    if (op == null || "public".equals(op.getExtensions().get("x-auth"))) {
+      rc.next();
+      return;
+    }
+    ctx.authenticator()
+      .authenticate(rc.request().getHeader("Authorization"), rc.request().getHeader("X-API-Key"))
+      .onSuccess(p -> {
+        rc.put(PRINCIPAL, p);
+        rc.next();
+      })
+      .onFailure(rc::fail);
+  }
+
+  /**
+   * Organization scoping, in one place: any route with an {@code {organizationId}} needs access to
+   * it; {@code x-auth: admin} operations need an admin.
+   */
+  private void authorize(RoutingContext rc, Operation op) {
+    Object mode = op.getExtensions().get("x-auth");
+    if ("public".equals(mode)) {
+      rc.next();
+      return;
+    }
+    Principal p = rc.get(PRINCIPAL);
+    if (p == null) {
+      rc.fail(new ApiError(401, "Credentials are required."));
+      return;
+    }
+    if ("admin".equals(mode) && !p.admin()) {
+      rc.fail(new ApiError(403, "This operation needs an admin (role 'admin' or an admin API key)."));
+      return;
+    }
+    String org = rc.pathParam("organizationId");
+    if (org != null && !p.canAccess(org)) {
+      rc.fail(new ApiError(403, "These credentials do not give access to organization '" + org + "'."));
+      return;
+    }
+    rc.next();
+  }
+
+  private void forward(RoutingContext rc, Operation op) {
+    ValidatedRequest request = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+    Principal p = rc.get(PRINCIPAL);
+    JsonObject message = new JsonObject()
+      .put("operationId", op.getOperationId())
+      .put("path", params(request.getPathParameters()))
+      .put("query", params(request.getQuery()))
+      .put("headers", params(request.getHeaders()))
+      .put("body", request.getBody() == null || request.getBody().isNull() ? null : request.getBody().get())
+      .put("principal", p == null ? null : p.toJson());
+    if (Boolean.TRUE.equals(op.getExtensions().get("x-raw-body")) && rc.body() != null) {
+      message.put("rawBody", rc.body().asString());
+    }
+    vertx.eventBus().<JsonObject>request(Addresses.api(op.getOperationId()), message,
+        new DeliveryOptions().setSendTimeout(OPERATION_TIMEOUT_MS))
+      .onSuccess(reply -> respond(rc, reply.body()))
+      .onFailure(err -> Problems.send(rc, ApiError.from(err)));
+  }
+
+  private static JsonObject params(Map<String, RequestParameter> params) {
+    JsonObject out = new JsonObject();
+    if (params != null) {
+      params.forEach((name, value) -> {
+        if (value != null && !value.isNull()) {
+          out.put(name, value.get());
+        }
+      });
+    }
+    return out;
+  }
+
+  private static void respond(RoutingContext rc, JsonObject reply) {
+    int status = reply.getInteger("status", 200);
+    var response = rc.response().setStatusCode(status);
+    JsonObject headers = reply.getJsonObject("headers");
+    if (headers != null) {
+      headers.forEach(h -> response.putHeader(h.getKey(), String.valueOf(h.getValue())));
+    }
+    Object body = reply.getValue("body");
+    if (status == 204 || body == null && !reply.containsKey("body")) {
+      response.end();
+      return;
+    }
+    response.putHeader("Content-Type", "application/json").end(Json.encodeToBuffer(body));
+  }
+
+  private static String detailFor(int status, String payload) {
+    return switch (status) {
+      case 413 -> "The request body is larger than 1 MiB.";
+      case 415 -> "The request body must be application/json.";
+      default -> payload;
+    };
+  }
+
+  private void failure(RoutingContext rc) {
+    Throwable failure = rc.failure();
+    if (failure instanceof HttpException he && he.getCause() instanceof ValidatorException ve) {
+      Problems.send(rc, ValidationProblems.from(ve));
+      return;
+    }
+    if (failure instanceof ApiError e) {
+      Problems.send(rc, e);
+      return;
+    }
+    if (failure instanceof HttpException he) {
+      if (he.getCause() instanceof ApiError e) {
+        Problems.send(rc, e);
+        return;
+      }
+      Problems.send(rc, he.getStatusCode(), detailFor(he.getStatusCode(), he.getPayload()));
+      return;
+    }
+    int status = rc.statusCode();
+    if (failure == null && status >= 400) {
+      Problems.send(rc, status, detailFor(status, null));
+      return;
+    }
+    LOG.error("Unhandled failure on {} {}", rc.request().method(), rc.request().path(), failure);
+    Problems.send(rc, 500, "Internal error.");
+  }
+}

@@ -1,0 +1,101 @@
+package io.daytona.webhooks.testsupport;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.PostgreSQLContainer;
+
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The real PostgreSQL the tests run against, one server per test JVM:
+ * {@code WEBHOOKS_TEST_DATABASE_URL} when set, else Testcontainers when a Docker engine answers,
+ * else embedded PostgreSQL (zonky). Each test gets a fresh database on it.
+ */
+public final class TestDatabase {
+
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+  private static String serverUrl;
+
+  private TestDatabase() {
+  }
+
+  /** {@code postgresql://user:pass@host:port/db} of the server's maintenance database. */
+  public static synchronized String serverUrl() {
+    if (serverUrl != null) {
+      return serverUrl;
+    }
+    String given = System.getenv("WEBHOOKS_TEST_DATABASE_URL");
+    if (given != null && !given.isBlank()) {
+      serverUrl = given;
+    } else if (dockerAvailable()) {
+      PostgreSQLContainer<?> pg = new PostgreSQLContainer<>("postgres:16-alpine");
+      pg.start();
+      Runtime.getRuntime().addShutdownHook(new Thread(pg::stop));
+      serverUrl = "postgresql://" + pg.getUsername() + ":" + pg.getPassword() + "@" + pg.getHost() + ":"
+        + pg.getMappedPort(5432) + "/" + pg.getDatabaseName();
+    } else {
+      try {
+        EmbeddedPostgres pg = EmbeddedPostgres.builder()
+          .setServerConfig("max_connections", "300")
+          .setServerConfig("fsync", "off")
+          .start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          try {
+            pg.close();
+          } catch (Exception ignored) {
+            // exiting anyway
+          }
+        }));
+        serverUrl = "postgresql://postgres@127.0.0.1:" + pg.getPort() + "/postgres";
+      } catch (Exception e) {
+        throw new IllegalStateException("embedded PostgreSQL did not start", e);
+      }
+    }
+    return serverUrl;
+  }
+
+  /** A new, empty database on the test server; its {@code DATABASE_URL}. */
+  public static String freshDatabaseUrl() {
+    URI server = URI.create(serverUrl());
+    String name = "webhooks_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+    try (Connection c = DriverManager.getConnection(jdbcUrl(server), user(server), password(server));
+         Statement st = c.createStatement()) {
+      st.execute("CREATE DATABASE " + name);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot create test database " + name, e);
+    }
+    return server.getScheme() + "://" + server.getRawUserInfo() + "@" + server.getHost() + ":" + server.getPort() + "/" + name;
+  }
+
+  /** A JDBC connection to one of the test databases (for assertions on rows). */
+  public static Connection connect(String databaseUrl) throws java.sql.SQLException {
+    URI uri = URI.create(databaseUrl);
+    return DriverManager.getConnection(jdbcUrl(uri), user(uri), password(uri));
+  }
+
+  private static String jdbcUrl(URI uri) {
+    return "jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath();
+  }
+
+  private static String user(URI uri) {
+    String info = uri.getUserInfo();
+    return info == null ? "postgres" : info.split(":", 2)[0];
+  }
+
+  private static String password(URI uri) {
+    String info = uri.getUserInfo();
+    return info == null || !info.contains(":") ? null : info.split(":", 2)[1];
+  }
+
+  private static boolean dockerAvailable() {
+    try {
+      return DockerClientFactory.instance().isDockerAvailable();
+    } catch (Throwable t) {
+      return false;
+    }
+  }
+}
