@@ -10,6 +10,7 @@ import io.daytona.webhooks.db.Database;
 import io.daytona.webhooks.http.HttpVerticle;
 import io.daytona.webhooks.initialization.InitializationVerticle;
 import io.daytona.webhooks.status.StatusVerticle;
+import io.daytona.webhooks.svix.SvixVerticle;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -105,6 +106,7 @@ public final class WebhookService {
     Vertx vertx = ctx.vertx();
     HttpVerticle http = new HttpVerticle(ctx, null);
     return Future.all(
+        vertx.deployVerticle(new SvixVerticle(ctx)),
         vertx.deployVerticle(new StatusVerticle(ctx, cm)),
         vertx.deployVerticle(new InitializationVerticle(ctx)))
       .compose(v -> vertx.deployVerticle(http))

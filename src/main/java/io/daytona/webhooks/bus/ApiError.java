@@ -15,16 +15,28 @@ public final class ApiError extends RuntimeException {
   private final int status;
   private final Integer retryAfterSeconds;
   private final JsonArray errors;
+  private final Integer upstreamStatus;
 
   public ApiError(int status, String detail) {
     this(status, detail, null, null);
   }
 
   public ApiError(int status, String detail, Integer retryAfterSeconds, JsonArray errors) {
+    this(status, detail, retryAfterSeconds, errors, null);
+  }
+
+  /** @param upstreamStatus the HTTP status Svix answered with, when the failure came from Svix */
+  public ApiError(int status, String detail, Integer retryAfterSeconds, JsonArray errors, Integer upstreamStatus) {
     super(detail, null, false, false);
     this.status = status;
     this.retryAfterSeconds = retryAfterSeconds;
     this.errors = errors;
+    this.upstreamStatus = upstreamStatus;
+  }
+
+  /** The status Svix answered with (null when Svix did not answer, or the failure is not Svix's). */
+  public Integer upstreamStatus() {
+    return upstreamStatus;
   }
 
   public static ApiError badRequest(String pointer, String message) {
@@ -65,6 +77,9 @@ public final class ApiError extends RuntimeException {
     if (errors != null) {
       json.put("errors", errors);
     }
+    if (upstreamStatus != null) {
+      json.put("upstreamStatus", upstreamStatus);
+    }
     return json.encode();
   }
 
@@ -78,7 +93,7 @@ public final class ApiError extends RuntimeException {
         try {
           JsonObject json = new JsonObject(re.getMessage());
           return new ApiError(re.failureCode(), json.getString("detail"), json.getInteger("retryAfter"),
-            json.getJsonArray("errors"));
+            json.getJsonArray("errors"), json.getInteger("upstreamStatus"));
         } catch (RuntimeException notJson) {
           return new ApiError(re.failureCode(), re.getMessage());
         }
