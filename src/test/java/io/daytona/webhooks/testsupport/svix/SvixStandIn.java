@@ -73,6 +73,16 @@ import static io.daytona.webhooks.testsupport.svix.SvixChecks.notFound;
  * <p>All state is guarded by one lock and handed out as immutable snapshots, so tests may inspect it from any thread.
  * Nothing here blocks the event loop: delays use Vert.x timers. The blocking helper {@link #block(Future, Duration)}
  * is for test threads only.
+ *
+ * <pre>{@code
+ * SvixStandIn svixStandIn = SvixStandIn.block(new SvixStandIn(vertx, "testsk_x").start(), Duration.ofSeconds(5));
+ * Svix svix = svixStandIn.newSdkClient();          // or new Svix(token, options with serverUrl(standIn.serverUrl()))
+ * svixStandIn.failNext(4, 503, "/msg");             // the SDK retries 5xx 3 times: 4 failures surface one ApiException
+ * ... product code runs ...
+ * SvixStandIn.block(svixStandIn.awaitMessages("org-uid", 1, Duration.ofSeconds(5)), Duration.ofSeconds(6));
+ * assertThat(svixStandIn.messageCreateRequests("evt-1")).isEqualTo(1);
+ * SvixStandIn.block(svixStandIn.stop(), Duration.ofSeconds(5));
+ * }</pre>
  */
 public final class SvixStandIn {
   /** The token {@link #SvixStandIn(Vertx)} accepts. Shaped like a Svix test key. */

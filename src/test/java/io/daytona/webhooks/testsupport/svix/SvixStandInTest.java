@@ -222,6 +222,11 @@ class SvixStandInTest {
     assertThat(new JsonObject(bad.getResponseBody()).getJsonArray("detail").getJsonObject(0).getJsonArray("loc"))
       .containsExactly("body", "name");
     assertThat(apiError(() -> svix.getEventType().get("nope")).getCode()).isEqualTo(404);
+    assertThat(raw("PUT", "/api/v1/event-type/sandbox.stopped", "{\"description\":\"s\"}", standIn.token())
+      .statusCode()).isEqualTo(201);
+    assertThat(raw("PUT", "/api/v1/event-type/sandbox.stopped", "{\"description\":\"t\"}", standIn.token())
+      .statusCode()).isEqualTo(200);
+    assertThat(raw("PUT", "/api/v1/event-type/sandbox.stopped", "{}", standIn.token()).statusCode()).isEqualTo(422);
   }
 
   // ------------------------------------------------------------------------------------------------------
