@@ -7,6 +7,8 @@ import io.daytona.webhooks.auth.Authenticator;
 import io.daytona.webhooks.auth.DevelopmentKey;
 import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.db.Database;
+import io.daytona.webhooks.delivery.OutboxDispatcher;
+import io.daytona.webhooks.events.PlatformEventsVerticle;
 import io.daytona.webhooks.http.HttpVerticle;
 import io.daytona.webhooks.initialization.InitializationVerticle;
 import io.daytona.webhooks.status.StatusVerticle;
@@ -108,7 +110,9 @@ public final class WebhookService {
     return Future.all(
         vertx.deployVerticle(new SvixVerticle(ctx)),
         vertx.deployVerticle(new StatusVerticle(ctx, cm)),
-        vertx.deployVerticle(new InitializationVerticle(ctx)))
+        vertx.deployVerticle(new InitializationVerticle(ctx)),
+        vertx.deployVerticle(new PlatformEventsVerticle(ctx)),
+        vertx.deployVerticle(new OutboxDispatcher(ctx)))
       .compose(v -> vertx.deployVerticle(http))
       .map(id -> http);
   }

@@ -1,0 +1,272 @@
+package io.daytona.webhooks.delivery;
+
+import io.daytona.webhooks.ServiceContext;
+import io.daytona.webhooks.bus.Addresses;
+import io.daytona.webhooks.bus.ApiError;
+import io.daytona.webhooks.config.ServiceConfig;
+import io.daytona.webhooks.delivery.OutboxRepository.Claimed;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Sends the outbox to Svix. Claims due rows in batches ({@link OutboxRepository#CLAIM}: FOR UPDATE
+ * SKIP LOCKED plus a lease, so any number of dispatchers on any number of nodes share the work and
+ * no row is claimed by two at once), then runs one chain per organization: that organization's
+ * claimed rows one after the other, in id order, several organizations at a time
+ * ({@code OUTBOX_CONCURRENCY}). A chain stops at the first row that must be retried, so an
+ * organization's later event never reaches Svix before an earlier one. Every message carries its
+ * eventId and an idempotency key; Svix answering 409 for the eventId counts as sent (this also
+ * covers a lease that expired while its holder was still sending).
+ *
+ * <p>Wakes up on {@link Addresses#OUTBOX_WAKE_UP} after commits and every
+ * {@code OUTBOX_POLL_INTERVAL_MS}. While Svix is not configured nothing is claimed: rows wait.
+ */
+public final class OutboxDispatcher extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
+  private static final long PRUNE_INTERVAL_MS = 15 * 60_000L;
+  private static final int PRUNE_CHUNK = 10_000;
+
+  private final ServiceContext ctx;
+  private final OutboxRepository repository;
+  private final OutboxMetrics metrics;
+  private final ArrayDeque<List<Claimed>> chains = new ArrayDeque<>();
+
+  private int batchSize;
+  private int concurrency;
+  private long pollMs;
+  private long backoffBaseMs;
+  private double backoffFactor;
+  private long backoffMaxMs;
+  private int retentionHours;
+  private long leaseMs;
+  private long svixRequestTimeoutMs;
+
+  private int running;
+  private boolean claiming;
+  private boolean again;
+  private boolean lastClaimFull;
+  private boolean stopped;
+  private boolean claimFailureLogged;
+  private MessageConsumer<Object> wakeUps;
+
+  public OutboxDispatcher(ServiceContext ctx) {
+    this.ctx = ctx;
+    this.repository = new OutboxRepository(ctx.database().pool());
+    this.metrics = new OutboxMetrics(ctx.meters());
+  }
+
+  @Override
+  public Future<?> start() {
+    ServiceConfig c = ctx.config();
+    batchSize = c.integer("OUTBOX_BATCH_SIZE", 100, 1, 1000);
+    concurrency = c.integer("OUTBOX_CONCURRENCY", 8, 1, 256);
+    pollMs = c.integer("OUTBOX_POLL_INTERVAL_MS", 1000, 10, 600_000);
+    backoffBaseMs = c.integer("OUTBOX_BACKOFF_BASE_MS", 500, 1, 600_000);
+    backoffFactor = c.decimal("OUTBOX_BACKOFF_FACTOR", 2.0, 1.0, 10.0);
+    backoffMaxMs = c.integer("OUTBOX_BACKOFF_MAX_MS", 30_000, 1, 3_600_000);
+    retentionHours = c.integer("OUTBOX_RETENTION_HOURS", 168, 1, 87_600);
+    svixRequestTimeoutMs = c.svixTimeout.toMillis() * 2 + 5_000;
+    leaseMs = c.integer("OUTBOX_LEASE_MS", (int) Math.max(60_000, svixRequestTimeoutMs * 3), 1_000, 3_600_000);
+
+    vertx.setTimer(5_000, t -> prune());
+    vertx.setPeriodic(PRUNE_INTERVAL_MS, t -> prune());
+    if (!c.svixEnabled()) {
+      LOG.info("Outbox dispatcher idle: Svix is not configured, accepted events wait in the outbox");
+      return Future.succeededFuture();
+    }
+    wakeUps = vertx.eventBus().localConsumer(Addresses.OUTBOX_WAKE_UP, m -> tick());
+    return wakeUps.completion().onSuccess(v -> {
+      vertx.setPeriodic(pollMs, t -> tick());
+      tick();
+      LOG.info("Outbox dispatcher started: batch {}, concurrency {}, poll {} ms, backoff {} ms x{} up to {} ms, lease {} ms",
+        batchSize, concurrency, pollMs, backoffBaseMs, backoffFactor, backoffMaxMs, leaseMs);
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopped = true;
+    List<Long> unstarted = new ArrayList<>();
+    chains.forEach(chain -> chain.forEach(row -> unstarted.add(row.id())));
+    chains.clear();
+    // hand back what was claimed but not started, so that another dispatcher need not wait for the lease
+    return repository.release(unstarted, 0).otherwiseEmpty();
+  }
+
+  // ---------------------------------------------------------------- claiming
+
+  private void tick() {
+    if (stopped) {
+      return;
+    }
+    if (claiming || !chains.isEmpty()) {
+      again = true;
+      return;
+    }
+    claiming = true;
+    again = false;
+    repository.claim(batchSize, batchSize, leaseMs).onComplete(ar -> {
+      claiming = false;
+      if (ar.failed()) {
+        if (!claimFailureLogged) {
+          LOG.warn("Claiming outbox rows failed (will retry on the next poll): {}", ar.cause().getMessage());
+          claimFailureLogged = true;
+        }
+        return;
+      }
+      claimFailureLogged = false;
+      List<Claimed> rows = ar.result();
+      if (stopped) {
+        repository.release(rows.stream().map(Claimed::id).toList(), 0);
+        return;
+      }
+      lastClaimFull = rows.size() >= batchSize;
+      Map<String, List<Claimed>> byOrg = new LinkedHashMap<>();
+      rows.forEach(r -> byOrg.computeIfAbsent(r.organizationId(), k -> new ArrayList<>()).add(r));
+      chains.addAll(byOrg.values());
+      pump();
+      if (chains.isEmpty() && (again || (lastClaimFull && running < concurrency))) {
+        tick();
+      }
+    });
+  }
+
+  private void pump() {
+    while (!stopped && running < concurrency && !chains.isEmpty()) {
+      List<Claimed> chain = chains.poll();
+      running++;
+      runChain(chain, 0).onComplete(ar -> {
+        running--;
+        pump();
+        boolean progress = ar.succeeded() && ar.result();
+        if (chains.isEmpty() && (progress || lastClaimFull || again)) {
+          tick();
+        }
+      });
+    }
+  }
+
+  /** Sends the chain's rows in order; true when every row was settled (sent or failed for good). */
+  private Future<Boolean> runChain(List<Claimed> chain, int index) {
+    if (index >= chain.size() || stopped) {
+      return Future.succeededFuture(index >= chain.size());
+    }
+    return deliver(chain.get(index)).compose(settled -> settled
+      ? runChain(chain, index + 1)
+      : Future.succeededFuture(false));
+  }
+
+  // ---------------------------------------------------------------- one row
+
+  /** Creates the row's message in Svix and records the outcome; true when the row is settled. */
+  private Future<Boolean> deliver(Claimed row) {
+    JsonObject request = new JsonObject()
+      .put("organizationId", row.organizationId())
+      .put("eventType", row.eventType())
+      .put("eventId", row.eventId())
+      .put("payload", row.payload())
+      .put("idempotencyKey", idempotencyKey(row.organizationId(), row.eventId()));
+    return vertx.eventBus().<JsonObject>request(Addresses.svix("createMessage"), request,
+        new DeliveryOptions().setSendTimeout(svixRequestTimeoutMs))
+      .compose(reply -> repository.markSent(row.id(), reply.body().getString("id"), null)
+        .map(latency -> {
+          metrics.sent(latency);
+          return true;
+        }))
+      .recover(err -> outcome(row, err));
+  }
+
+  private Future<Boolean> outcome(Claimed row, Throwable err) {
+    ApiError e = ApiError.from(err);
+    if (e.status() == 409) {
+      return repository.markSent(row.id(), null, "Svix already had this eventId (409): counted as sent")
+        .map(latency -> {
+          metrics.sent(latency);
+          return true;
+        });
+    }
+    if (retryable(e)) {
+      long delay = backoff(row.attempts() + 1, e.retryAfterSeconds());
+      LOG.debug("Outbox row {} ({} {}) attempt {} failed, retry in {} ms: {}", row.id(), row.organizationId(),
+        row.eventId(), row.attempts() + 1, delay, e.detail());
+      return repository.markRetry(row.id(), delay, e.status() + ": " + e.detail())
+        .onSuccess(v -> metrics.retried())
+        .map(false)
+        .otherwise(false);
+    }
+    LOG.warn("Svix rejected event {} of organization {} ({}): {}", row.eventId(), row.organizationId(),
+      row.eventType(), e.detail());
+    return repository.markFailed(row.id(), e.status() + ": " + e.detail())
+      .onSuccess(v -> metrics.failed())
+      .map(true)
+      .otherwise(false);
+  }
+
+  /** 429, 5xx, timeouts and refused connections (502/503/504 from the Svix verticle) are worth another try. */
+  static boolean retryable(ApiError e) {
+    Integer upstream = e.upstreamStatus();
+    return e.status() >= 500 || e.status() == 429 || e.status() == 408
+      || (upstream != null && (upstream == 429 || upstream >= 500));
+  }
+
+  /** Exponential backoff with jitter (half fixed, half random), at least Retry-After, never over the cap. */
+  long backoff(int attempt, Integer retryAfterSeconds) {
+    double exp = backoffBaseMs * Math.pow(backoffFactor, Math.max(0, attempt - 1));
+    double capped = Math.min(backoffMaxMs, exp);
+    double delay = capped / 2 + ThreadLocalRandom.current().nextDouble() * capped / 2;
+    if (retryAfterSeconds != null) {
+      delay = Math.max(delay, retryAfterSeconds * 1000.0);
+    }
+    return (long) Math.max(1, Math.min(backoffMaxMs, delay));
+  }
+
+  /** {@code outbox-<org>-<eventId>}, or a hash of the two when that would be long. */
+  static String idempotencyKey(String organizationId, String eventId) {
+    String key = "outbox-" + organizationId + "-" + eventId;
+    if (key.length() <= 200) {
+      return key;
+    }
+    try {
+      byte[] hash = MessageDigest.getInstance("SHA-256")
+        .digest((organizationId + "\n" + eventId).getBytes(StandardCharsets.UTF_8));
+      return "outbox-" + HexFormat.of().formatHex(hash);
+    } catch (NoSuchAlgorithmException impossible) {
+      throw new IllegalStateException(impossible);
+    }
+  }
+
+  // ---------------------------------------------------------------- retention
+
+  private void prune() {
+    if (stopped) {
+      return;
+    }
+    repository.pruneSent(retentionHours, PRUNE_CHUNK).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("Pruning sent outbox rows failed: {}", ar.cause().getMessage());
+      } else if (ar.result() > 0) {
+        LOG.info("Pruned {} sent outbox row(s) older than {} h", ar.result(), retentionHours);
+        if (ar.result() >= PRUNE_CHUNK) {
+          prune();
+        }
+      }
+    });
+  }
+}

@@ -1,0 +1,163 @@
+package io.daytona.webhooks.delivery;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * The SQL of the event outbox ({@code event_outbox}): inserting accepted events, claiming due rows
+ * for a dispatcher, recording each outcome, pruning sent rows.
+ */
+public final class OutboxRepository {
+
+  /** One event to put into the outbox. {@code payload} is the raw JSON text sent to Svix. */
+  public record NewEvent(String organizationId, String eventType, String eventId, String payload, String source) {
+  }
+
+  /** A claimed row. */
+  public record Claimed(long id, String organizationId, String eventType, String eventId, String payload, int attempts,
+                        OffsetDateTime createdAt) {
+  }
+
+  static final String INSERT_ORG = "INSERT INTO organization_initializations (organization_id) VALUES ($1) "
+    + "ON CONFLICT (organization_id) DO NOTHING";
+  static final String INSERT_EVENT = "INSERT INTO event_outbox (organization_id, event_type, event_id, payload, source) "
+    + "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organization_id, event_id) DO NOTHING RETURNING id";
+
+  /**
+   * Claims work for one dispatcher. An organization takes part only when its oldest PENDING row
+   * (its head) is due and not locked by another claimer; then the head and the following pending
+   * rows of that organization (in id order) are leased together, so only the holder of the head
+   * sends that organization's events and they reach Svix in order. $1 = most organizations,
+   * $2 = most rows in all, $3 = lease in milliseconds.
+   */
+  static final String CLAIM = """
+    WITH heads AS (
+      SELECT DISTINCT ON (organization_id) id
+        FROM event_outbox
+       WHERE status = 'PENDING'
+       ORDER BY organization_id, id
+    ), due AS (
+      SELECT o.id, o.organization_id
+        FROM event_outbox o
+        JOIN heads h ON h.id = o.id
+       WHERE o.status = 'PENDING' AND o.next_attempt_at <= now()
+       ORDER BY o.next_attempt_at, o.id
+       LIMIT $1
+         FOR UPDATE OF o SKIP LOCKED
+    ), chain AS (
+      SELECT e.id, row_number() OVER (PARTITION BY e.organization_id ORDER BY e.id) AS rn
+        FROM event_outbox e
+        JOIN due d ON d.organization_id = e.organization_id
+       WHERE e.status = 'PENDING' AND e.id >= d.id
+    ), picked AS (
+      SELECT id FROM chain ORDER BY rn, id LIMIT $2
+    )
+    UPDATE event_outbox t
+       SET next_attempt_at = now() + make_interval(secs => $3::float8 / 1000)
+      FROM picked p
+     WHERE t.id = p.id AND t.status = 'PENDING'
+    RETURNING t.id, t.organization_id, t.event_type, t.event_id, t.payload, t.attempts, t.created_at
+    """;
+
+  private final Pool pool;
+
+  public OutboxRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  /**
+   * Inserts the events in one transaction (organizations recorded as seen in it too); answers,
+   * for each event in order, true when it was new and false when the organization already had
+   * that eventId.
+   */
+  public Future<List<Boolean>> insert(List<NewEvent> events) {
+    List<Tuple> orgs = new ArrayList<>();
+    // sorted: concurrent transactions lock organization rows in the same order, so they cannot deadlock
+    new TreeSet<>(events.stream().map(NewEvent::organizationId).toList()).forEach(o -> orgs.add(Tuple.of(o)));
+    List<Tuple> rows = events.stream()
+      .map(e -> Tuple.of(e.organizationId(), e.eventType(), e.eventId(), e.payload(), e.source()))
+      .toList();
+    return pool.withTransaction(conn -> conn.preparedQuery(INSERT_ORG).executeBatch(orgs)
+      .compose(v -> conn.preparedQuery(INSERT_EVENT).executeBatch(rows))
+      .map(first -> {
+        List<Boolean> inserted = new ArrayList<>(events.size());
+        for (RowSet<Row> rs = first; rs != null; rs = rs.next()) {
+          inserted.add(rs.rowCount() > 0);
+        }
+        return inserted;
+      }));
+  }
+
+  /** The status and event type of an organization's event, or null when there is none. */
+  public Future<Row> find(String organizationId, String eventId) {
+    return pool.preparedQuery("SELECT status, event_type FROM event_outbox WHERE organization_id = $1 AND event_id = $2")
+      .execute(Tuple.of(organizationId, eventId))
+      .map(rs -> rs.iterator().hasNext() ? rs.iterator().next() : null);
+  }
+
+  /** Claims due rows; see {@link #CLAIM}. */
+  public Future<List<Claimed>> claim(int maxOrganizations, int maxRows, long leaseMillis) {
+    return pool.preparedQuery(CLAIM).execute(Tuple.of(maxOrganizations, maxRows, leaseMillis)).map(rs -> {
+      List<Claimed> out = new ArrayList<>();
+      for (Row r : rs) {
+        out.add(new Claimed(r.getLong("id"), r.getString("organization_id"), r.getString("event_type"),
+          r.getString("event_id"), r.getString("payload"), r.getInteger("attempts"),
+          r.getOffsetDateTime("created_at")));
+      }
+      out.sort((a, b) -> Long.compare(a.id(), b.id()));
+      return out;
+    });
+  }
+
+  /** Marks a row sent; answers the seconds from acceptance to now (null when it was no longer pending). */
+  public Future<Double> markSent(long id, String svixMessageId, String note) {
+    return pool.preparedQuery("UPDATE event_outbox SET status = 'SENT', sent_at = now(), svix_message_id = $2, "
+        + "attempts = attempts + 1, last_error = $3 WHERE id = $1 AND status = 'PENDING' "
+        + "RETURNING extract(epoch FROM now() - created_at)::float8 AS latency")
+      .execute(Tuple.of(id, svixMessageId, note))
+      .map(rs -> rs.iterator().hasNext() ? rs.iterator().next().getDouble("latency") : null);
+  }
+
+  /** Schedules another attempt in {@code delayMillis}. */
+  public Future<Void> markRetry(long id, long delayMillis, String error) {
+    return pool.preparedQuery("UPDATE event_outbox SET attempts = attempts + 1, last_error = $3, "
+        + "next_attempt_at = now() + make_interval(secs => $2::float8 / 1000) WHERE id = $1 AND status = 'PENDING'")
+      .execute(Tuple.of(id, delayMillis, error))
+      .mapEmpty();
+  }
+
+  /** Gives up on a row (Svix rejected it for good). */
+  public Future<Void> markFailed(long id, String error) {
+    return pool.preparedQuery("UPDATE event_outbox SET status = 'FAILED', attempts = attempts + 1, last_error = $2 "
+        + "WHERE id = $1 AND status = 'PENDING'")
+      .execute(Tuple.of(id, error))
+      .mapEmpty();
+  }
+
+  /** Hands rows back without counting an attempt (e.g. the dispatcher stops), due in {@code delayMillis}. */
+  public Future<Void> release(List<Long> ids, long delayMillis) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return pool.preparedQuery("UPDATE event_outbox SET next_attempt_at = now() + make_interval(secs => $2::float8 / 1000) "
+        + "WHERE id = ANY($1) AND status = 'PENDING'")
+      .execute(Tuple.of(ids.toArray(new Long[0]), delayMillis))
+      .mapEmpty();
+  }
+
+  /** Deletes up to {@code limit} SENT rows older than the retention; answers how many. */
+  public Future<Integer> pruneSent(int retentionHours, int limit) {
+    return pool.preparedQuery("DELETE FROM event_outbox WHERE id IN (SELECT id FROM event_outbox "
+        + "WHERE status = 'SENT' AND sent_at < now() - make_interval(hours => $1) LIMIT $2)")
+      .execute(Tuple.of(retentionHours, limit))
+      .map(RowSet::rowCount);
+  }
+}

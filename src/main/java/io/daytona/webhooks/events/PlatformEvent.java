@@ -1,0 +1,151 @@
+package io.daytona.webhooks.events;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * A platform event message checked and turned into what goes into the outbox: its organization,
+ * its eventId (given or derived) and the payload (the body, with {@code createdAt} added when
+ * missing). {@link #parse} throws {@link BadEvent} with {@code "<field>: <problem>"}.
+ */
+public record PlatformEvent(String eventType, String organizationId, String eventId, JsonObject payload) {
+
+  /** Larger bodies are refused (and dead-lettered). */
+  public static final int MAX_BODY_BYTES = 256 * 1024;
+  /** Ids of organizations and resources. */
+  public static final Pattern ID = Pattern.compile("^[A-Za-z0-9._-]{1,256}$");
+  /** Svix's eventId rule. */
+  public static final Pattern EVENT_ID = Pattern.compile("^[a-zA-Z0-9._-]{1,256}$");
+  /** The fields that date an event, in the order they are looked for when the event type does not say. */
+  static final List<String> TIMESTAMP_FIELDS = List.of("updatedAt", "removedAt", "lastUsedAt", "createdAt");
+
+  /** A body that cannot be accepted; the message names the field. */
+  public static final class BadEvent extends RuntimeException {
+    public BadEvent(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** The body as JSON text, as far as it can be told (for the dead-letter table). */
+  public static String rawText(Object body) {
+    if (body == null) {
+      return null;
+    }
+    if (body instanceof JsonObject o) {
+      return o.encode();
+    }
+    if (body instanceof Buffer b) {
+      return b.toString(StandardCharsets.UTF_8);
+    }
+    if (body instanceof io.vertx.core.json.JsonArray a) {
+      return a.encode();
+    }
+    return String.valueOf(body);
+  }
+
+  public static PlatformEvent parse(String eventType, MultiMap headers, Object body) {
+    JsonObject json = object(body);
+    if (json.encode().getBytes(StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {
+      throw new BadEvent("body: larger than " + MAX_BODY_BYTES + " bytes");
+    }
+    String organizationId = id(json, "organizationId");
+    String resourceId = id(json, "id");
+    String eventId = headers == null ? null : headers.get("eventId");
+    String field = "eventId header";
+    if (eventId == null) {
+      Object fromBody = json.getValue("eventId");
+      if (fromBody != null && !(fromBody instanceof String)) {
+        throw new BadEvent("eventId: must be a string");
+      }
+      eventId = (String) fromBody;
+      field = "eventId";
+    }
+    if (eventId != null && !EVENT_ID.matcher(eventId).matches()) {
+      throw new BadEvent(field + ": must be 1-256 characters of a-z A-Z 0-9 . _ -");
+    }
+    if (eventId == null) {
+      eventId = deriveEventId(eventType, resourceId, json);
+    }
+    JsonObject payload = json.copy();
+    if (payload.getValue("createdAt") == null) {
+      payload.put("createdAt", Instant.now().toString());
+    }
+    return new PlatformEvent(eventType, organizationId, eventId, payload);
+  }
+
+  private static JsonObject object(Object body) {
+    if (body instanceof JsonObject o) {
+      return o;
+    }
+    if (body instanceof String || body instanceof Buffer) {
+      String text = rawText(body);
+      if (text.length() > MAX_BODY_BYTES) {
+        throw new BadEvent("body: larger than " + MAX_BODY_BYTES + " bytes");
+      }
+      try {
+        Object parsed = io.vertx.core.json.Json.decodeValue(text);
+        if (parsed instanceof JsonObject o) {
+          return o;
+        }
+      } catch (DecodeException notJson) {
+        // falls through
+      }
+    }
+    throw new BadEvent("body: must be a JSON object");
+  }
+
+  private static String id(JsonObject json, String field) {
+    Object v = json.getValue(field);
+    if (v == null) {
+      throw new BadEvent(field + ": required");
+    }
+    if (!(v instanceof String s)) {
+      throw new BadEvent(field + ": must be a string");
+    }
+    if (!ID.matcher(s).matches()) {
+      throw new BadEvent(field + ": must be 1-256 characters of A-Z a-z 0-9 . _ -");
+    }
+    return s;
+  }
+
+  /**
+   * {@code <eventType>_<first 40 hex of SHA-256(eventType, id, timestamp field and value)>}: the same
+   * event published again gets the same id. The timestamp is the one the event type implies
+   * ({@code createdAt} for *.created, {@code removedAt} for *.removed, {@code lastUsedAt},
+   * {@code updatedAt}), else the first of updatedAt, removedAt, lastUsedAt, createdAt it carries; an
+   * event without any gets a fresh one (it cannot be told from a later, equal event).
+   */
+  static String deriveEventId(String eventType, String resourceId, JsonObject json) {
+    String field = timestampField(eventType, json);
+    String stamp = field == null ? "at=" + Instant.now() + "/" + System.nanoTime()
+      : field + "=" + json.getValue(field);
+    try {
+      byte[] hash = MessageDigest.getInstance("SHA-256")
+        .digest((eventType + "\n" + resourceId + "\n" + stamp).getBytes(StandardCharsets.UTF_8));
+      return eventType + "_" + HexFormat.of().formatHex(hash).substring(0, 40);
+    } catch (NoSuchAlgorithmException impossible) {
+      throw new IllegalStateException(impossible);
+    }
+  }
+
+  private static String timestampField(String eventType, JsonObject json) {
+    String preferred = eventType.endsWith(".created") ? "createdAt"
+      : eventType.endsWith(".removed") ? "removedAt"
+      : eventType.startsWith("volume.lastUsedAt") ? "lastUsedAt"
+      : "updatedAt";
+    if (json.getValue(preferred) != null) {
+      return preferred;
+    }
+    return TIMESTAMP_FIELDS.stream().filter(f -> json.getValue(f) != null).findFirst().orElse(null);
+  }
+}

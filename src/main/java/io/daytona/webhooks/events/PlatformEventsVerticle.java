@@ -1,0 +1,147 @@
+package io.daytona.webhooks.events;
+
+import io.daytona.webhooks.ServiceContext;
+import io.daytona.webhooks.bus.Addresses;
+import io.daytona.webhooks.bus.ApiConsumer;
+import io.daytona.webhooks.bus.ApiError;
+import io.daytona.webhooks.bus.ApiReply;
+import io.daytona.webhooks.bus.ApiRequest;
+import io.daytona.webhooks.delivery.OutboxMetrics;
+import io.daytona.webhooks.delivery.OutboxRepository;
+import io.daytona.webhooks.delivery.OutboxRepository.NewEvent;
+import io.daytona.webhooks.delivery.OutboxWriter;
+import io.daytona.webhooks.events.PlatformEvent.BadEvent;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Accepts events into the outbox: the platform events arriving on the clustered bus (send,
+ * publish or request, from any node) and the custom webhooks of {@code POST …/send}. An event is
+ * acknowledged only once committed; a platform message that cannot be accepted is kept in
+ * {@code dead_letters} with the reason (and the requester gets a 400 failure naming the field).
+ */
+public final class PlatformEventsVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PlatformEventsVerticle.class);
+  /** Dead-lettered bodies are kept up to this size. */
+  private static final int MAX_DEAD_LETTER_CHARS = 1024 * 1024;
+
+  private final ServiceContext ctx;
+  private final OutboxRepository repository;
+  private final OutboxMetrics metrics;
+  private OutboxWriter writer;
+
+  public PlatformEventsVerticle(ServiceContext ctx) {
+    this.ctx = ctx;
+    this.repository = new OutboxRepository(ctx.database().pool());
+    this.metrics = new OutboxMetrics(ctx.meters());
+  }
+
+  @Override
+  public Future<?> start() {
+    writer = new OutboxWriter(vertx, repository, ctx.meters());
+    List<Future<?>> registrations = new ArrayList<>();
+    for (String address : Addresses.PLATFORM_EVENTS) {
+      // clustered consumer: send, publish and request from any node reach it
+      registrations.add(vertx.eventBus().consumer(address, (Message<Object> msg) -> accept(address, msg)).completion());
+    }
+    registrations.add(ApiConsumer.register(vertx, "sendWebhook", this::sendWebhook));
+    return Future.all(registrations);
+  }
+
+  // ---------------------------------------------------------------- platform events
+
+  private void accept(String address, Message<Object> msg) {
+    PlatformEvent event;
+    try {
+      event = PlatformEvent.parse(address, msg.headers(), msg.body());
+    } catch (BadEvent bad) {
+      deadLetter(address, msg.headers(), msg.body(), bad.getMessage())
+        .onComplete(ar -> msg.fail(400, bad.getMessage()));
+      return;
+    } catch (RuntimeException unexpected) {
+      LOG.error("Checking a {} message failed", address, unexpected);
+      deadLetter(address, msg.headers(), msg.body(), "body: cannot be read (" + unexpected.getClass().getSimpleName() + ")")
+        .onComplete(ar -> msg.fail(400, "body: cannot be read"));
+      return;
+    }
+    writer.write(new NewEvent(event.organizationId(), address, event.eventId(), event.payload().encode(), "platform"))
+      .onSuccess(inserted -> msg.reply(new JsonObject().put("eventId", event.eventId()).put("status", "queued")
+        .put("duplicate", !inserted)))
+      .onFailure(err -> {
+        LOG.error("Event {} of organization {} ({}) could not be stored; the sender was told: {}", event.eventId(),
+          event.organizationId(), address, err.getMessage());
+        msg.fail(503, "the event could not be stored, send it again");
+      });
+  }
+
+  /** Keeps the raw message with the reason; never fails (a failure to store is logged with the message). */
+  private Future<Void> deadLetter(String address, MultiMap headers, Object body, String reason) {
+    metrics.deadLettered(address);
+    JsonObject headerJson = new JsonObject();
+    if (headers != null) {
+      headers.names().forEach(n -> headerJson.put(n, headers.getAll(n).size() == 1 ? headers.get(n) : headers.getAll(n)));
+    }
+    String text = PlatformEvent.rawText(body);
+    String storedReason = reason;
+    if (text != null && text.length() > MAX_DEAD_LETTER_CHARS) {
+      text = text.substring(0, MAX_DEAD_LETTER_CHARS);
+      storedReason = reason + " (body truncated to " + MAX_DEAD_LETTER_CHARS + " characters)";
+    }
+    String bodyText = text;
+    LOG.warn("Dead-lettered a message on {}: {}", address, reason);
+    return ctx.database().pool()
+      .preparedQuery("INSERT INTO dead_letters (address, headers, body, reason) VALUES ($1, $2, $3, $4)")
+      .execute(Tuple.of(address, headerJson, bodyText, storedReason))
+      .<Void>mapEmpty()
+      .recover(err -> {
+        LOG.error("Could not store a dead letter of {} ({}): {}; body: {}", address, reason, err.getMessage(), bodyText);
+        return Future.succeededFuture();
+      });
+  }
+
+  // ---------------------------------------------------------------- custom webhooks
+
+  /** {@code POST /organizations/{organizationId}/send}, body already validated by the contract. */
+  private Future<JsonObject> sendWebhook(ApiRequest req) {
+    String org = req.organizationId();
+    JsonObject body = req.body();
+    String eventType = body.getString("eventType");
+    String given = body.getString("eventId");
+    String eventId = given != null ? given : "evt_" + UUID.randomUUID().toString().replace("-", "");
+    if (!PlatformEvent.EVENT_ID.matcher(eventId).matches()) {
+      return Future.failedFuture(ApiError.badRequest("/eventId", "must be 1-256 characters of a-z A-Z 0-9 . _ -"));
+    }
+    String payload = body.getJsonObject("payload").encode();
+    return writer.write(new NewEvent(org, eventType, eventId, payload, "api"))
+      .recover(err -> Future.failedFuture(new ApiError(503, "The event could not be stored; send it again.")))
+      .compose(inserted -> inserted
+        ? Future.succeededFuture(accepted(eventId, eventType, org, "queued", false))
+        : repository.find(org, eventId).map(row -> row == null
+          ? accepted(eventId, eventType, org, "sent", true) // already pruned after it was sent
+          : accepted(eventId, row.getString("event_type"), org, status(row.getString("status")), true)));
+  }
+
+  private static JsonObject accepted(String eventId, String eventType, String org, String status, boolean duplicate) {
+    return ApiReply.accepted(new JsonObject().put("eventId", eventId).put("eventType", eventType)
+      .put("organizationId", org).put("status", status).put("duplicate", duplicate));
+  }
+
+  private static String status(String rowStatus) {
+    return switch (rowStatus) {
+      case "SENT" -> "sent";
+      case "FAILED" -> "failed";
+      default -> "queued";
+    };
+  }
+}
