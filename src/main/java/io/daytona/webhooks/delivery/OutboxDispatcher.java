@@ -125,7 +125,7 @@ public final class OutboxDispatcher extends VerticleBase {
     repository.claim(batchSize, batchSize, leaseMs).onComplete(ar -> {
       claiming = false;
       if (ar.failed()) {
-        if (!claimFailureLogged) {
+        if (!claimFailureLogged && !stopped) {
           LOG.warn("Claiming outbox rows failed (will retry on the next poll): {}", ar.cause().getMessage());
           claimFailureLogged = true;
         }
