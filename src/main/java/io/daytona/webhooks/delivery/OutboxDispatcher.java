@@ -125,7 +125,7 @@ public final class OutboxDispatcher extends VerticleBase {
     repository.claim(batchSize, batchSize, leaseMs).onComplete(ar -> {
       claiming = false;
       if (ar.failed()) {
-        if (!claimFailureLogged && !stopped) {
+        if (!claimFailureLogged && !stopped && !String.valueOf(ar.cause().getMessage()).contains("closed")) {
           LOG.warn("Claiming outbox rows failed (will retry on the next poll): {}", ar.cause().getMessage());
           claimFailureLogged = true;
         }
@@ -133,6 +133,7 @@ public final class OutboxDispatcher extends VerticleBase {
       }
       claimFailureLogged = false;
       List<Claimed> rows = ar.result();
+      LOG.debug("claimed {} rows: {}", rows.size(), rows.stream().map(r -> r.id() + "/" + r.organizationId()).toList());
       if (stopped) {
         repository.release(rows.stream().map(Claimed::id).toList(), 0);
         return;
@@ -168,9 +169,15 @@ public final class OutboxDispatcher extends VerticleBase {
     if (index >= chain.size() || stopped) {
       return Future.succeededFuture(index >= chain.size());
     }
-    return deliver(chain.get(index)).compose(settled -> settled
-      ? runChain(chain, index + 1)
-      : Future.succeededFuture(false));
+    return deliver(chain.get(index)).compose(settled -> {
+      if (settled) {
+        return runChain(chain, index + 1);
+      }
+      // the row waits for its retry and holds its organization back; the rest of the chain gives up its lease,
+      // so that whoever claims the organization's head next also takes these rows
+      List<Long> rest = chain.subList(index + 1, chain.size()).stream().map(Claimed::id).toList();
+      return repository.release(rest, 0).otherwiseEmpty().map(false);
+    });
   }
 
   // ---------------------------------------------------------------- one row
@@ -185,6 +192,7 @@ public final class OutboxDispatcher extends VerticleBase {
       .put("idempotencyKey", idempotencyKey(row.organizationId(), row.eventId()));
     return vertx.eventBus().<JsonObject>request(Addresses.svix("createMessage"), request,
         new DeliveryOptions().setSendTimeout(svixRequestTimeoutMs))
+      .onComplete(ar -> LOG.debug("svix answered for {}: {}", row.id(), ar.succeeded() ? "ok" : ar.cause().getMessage()))
       .compose(reply -> repository.markSent(row.id(), reply.body().getString("id"), null)
         .map(latency -> {
           metrics.sent(latency);

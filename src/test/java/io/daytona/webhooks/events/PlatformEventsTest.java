@@ -148,13 +148,13 @@ class PlatformEventsTest {
     java.time.Instant.parse(payload.getString("createdAt"));
     payload.remove("createdAt");
     assertThat(payload).isEqualTo(body);
-    block(standIn.await(() -> {
+    eventually(() -> {
       try {
         return count("SELECT count(*) FROM event_outbox WHERE status = 'SENT' AND svix_message_id IS NOT NULL") == 1;
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
-    }, WAIT), WAIT);
+    }, WAIT);
     assertThat(standIn.messageCreateRequests(eventId)).isEqualTo(1);
     assertThat(metric("webhooks_outbox_sent_total")).isEqualTo(1.0);
     assertThat(metric("webhooks_outbox_delivery_latency_seconds_count")).isEqualTo(1.0);
@@ -241,13 +241,13 @@ class PlatformEventsTest {
     // fire-and-forget: nobody to answer, still kept and counted
     bus().eventBus().publish("volume.state.updated", new JsonObject().put("id", "v"));
     bus().eventBus().send("volume.state.updated", "not json");
-    block(standIn.await(() -> {
+    eventually(() -> {
       try {
         return count("SELECT count(*) FROM dead_letters WHERE address = 'volume.state.updated'") == 2;
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
-    }, WAIT), WAIT);
+    }, WAIT);
     assertThat(count("SELECT count(*) FROM dead_letters WHERE address = 'volume.state.updated' "
       + "AND reason = 'organizationId: required' AND body = '{\"id\":\"v\"}'")).isEqualTo(1);
     assertThat(metric("webhooks_events_dead_lettered_total")).isEqualTo(cases.length + 3);
@@ -298,4 +298,21 @@ class PlatformEventsTest {
       .put("eventId", "no spaces")).statusCode()).isEqualTo(400);
     assertThat(metric("webhooks_outbox_accepted_total")).isEqualTo(3.0);
   }
+
+  /** Polls {@code condition} on the test thread (it may block, e.g. JDBC) until it holds; fails after {@code timeout}. */
+  static void eventually(java.util.function.BooleanSupplier condition, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within " + timeout);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
 }
