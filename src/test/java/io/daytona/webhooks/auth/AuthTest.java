@@ -83,9 +83,11 @@ class AuthTest {
   }
 
   @Test
-  void hs256IsRefusedWhenOnlyAPublicKeyIsConfigured() throws Exception {
-    String token = hs256(TestTokens.SECRET, claims("u1", "org-a"), true);
-    assertProblem(get("/api/webhooks/status", "Bearer " + token, null), 401);
+  void withBothKeysConfiguredHs256AndRs256AreAccepted() throws Exception {
+    String hs = hs256(TestTokens.SECRET, claims("u1", "org-a"), true);
+    assertThat(get("/api/webhooks/status", "Bearer " + hs, null).statusCode()).isEqualTo(200);
+    String hsWithoutIssuer = hs256(TestTokens.SECRET, claims("u1", "org-a"), false);
+    assertProblem(get("/api/webhooks/status", "Bearer " + hsWithoutIssuer, null), 401);
   }
 
   @Test
