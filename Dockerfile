@@ -21,5 +21,5 @@ ENV WEBHOOKS_DATA_DIR=/app/data \
     HTTP_HOST=0.0.0.0
 EXPOSE 8080
 VOLUME ["/app/data"]
-HEALTHCHECK --interval=30s --timeout=5s CMD ["sh", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080"]
+HEALTHCHECK --interval=30s --timeout=5s CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080"]
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/webhook-service.jar"]
