@@ -22,7 +22,6 @@ import java.util.stream.Collectors;
  */
 public final class Main {
 
-  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
   static final String USAGE = """
     Usage:
@@ -40,6 +39,9 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("create-api-key")) {
+      System.setProperty("webhooks.log.target", "System.err");
+    }
     if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help"))) {
       System.out.print(USAGE);
       return;
@@ -81,17 +83,17 @@ public final class Main {
     try {
       service = await(WebhookService.start(config));
     } catch (Exception e) {
-      LOG.error("Start-up failed: {}", rootMessage(e));
+      log().error("Start-up failed: {}", rootMessage(e));
       System.err.println("Start-up failed: " + rootMessage(e));
       System.exit(1);
       return;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("Shutting down");
+      log().info("Shutting down");
       try {
         service.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       } catch (Exception e) {
-        LOG.warn("Shutdown incomplete: {}", rootMessage(e));
+        log().warn("Shutdown incomplete: {}", rootMessage(e));
       }
     }, "shutdown"));
   }
@@ -155,6 +157,10 @@ public final class Main {
         db.stopEmbedded();
       }
     }
+  }
+
+  private static Logger log() {
+    return LoggerFactory.getLogger(Main.class);
   }
 
   static <T> T await(Future<T> future) {

@@ -35,7 +35,7 @@ public final class ServiceConfig {
     "OUTBOX_BATCH_SIZE", "OUTBOX_CONCURRENCY", "OUTBOX_POLL_INTERVAL_MS",
     "OUTBOX_BACKOFF_BASE_MS", "OUTBOX_BACKOFF_FACTOR", "OUTBOX_BACKOFF_MAX_MS", "OUTBOX_RETENTION_HOURS",
     "INIT_RETRY_BASE_MS", "INIT_RETRY_MAX_MS", "INIT_RETRY_INTERVAL_MS", "BULK_CONCURRENCY",
-    "SVIX_WORKER_THREADS");
+    "SVIX_WORKER_THREADS", "SVIX_HEALTH_INTERVAL_MS");
 
   private static final Set<String> TRUE = Set.of("true", "1", "yes", "on");
   private static final Set<String> FALSE = Set.of("false", "0", "no", "off");

@@ -41,7 +41,10 @@ public final class Database {
       } else {
         ServiceConfig.Database d = config.database;
         connect = new PgConnectOptions().setHost(d.host()).setPort(d.port()).setDatabase(d.database())
-          .setUser(d.user()).setPassword(d.password());
+          .setUser(d.user());
+        if (d.password() != null) {
+          connect.setPassword(d.password());
+        }
       }
       connect.setCachePreparedStatements(true).setPipeliningLimit(256);
       try {

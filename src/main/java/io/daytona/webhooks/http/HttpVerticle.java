@@ -44,6 +44,7 @@ public final class HttpVerticle extends VerticleBase {
   public static final String BASE_PATH = "/api/webhooks";
   public static final long BODY_LIMIT = 1024 * 1024;
   private static final String PRINCIPAL = "webhooks.principal";
+  /** How long an operation may take unless its contract says otherwise ({@code x-timeout-ms}). */
   private static final long OPERATION_TIMEOUT_MS = 60_000;
 
   private final ServiceContext ctx;
@@ -168,8 +169,10 @@ public final class HttpVerticle extends VerticleBase {
     if (Boolean.TRUE.equals(op.getExtensions().get("x-raw-body")) && rc.body() != null) {
       message.put("rawBody", rc.body().asString());
     }
+    Object timeout = op.getExtensions().get("x-timeout-ms");
+    long timeoutMs = timeout instanceof Number n ? n.longValue() : OPERATION_TIMEOUT_MS;
     vertx.eventBus().<JsonObject>request(Addresses.api(op.getOperationId()), message,
-        new DeliveryOptions().setSendTimeout(OPERATION_TIMEOUT_MS))
+        new DeliveryOptions().setSendTimeout(timeoutMs))
       .onSuccess(reply -> respond(rc, reply.body()))
       .onFailure(err -> Problems.send(rc, ApiError.from(err)));
   }

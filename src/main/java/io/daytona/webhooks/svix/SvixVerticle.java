@@ -41,6 +41,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,13 +56,16 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class SvixVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(SvixVerticle.class);
-  private static final long HEALTH_INTERVAL_MS = 15_000;
+  /** Default period of the health check that notices Svix coming back (key {@code SVIX_HEALTH_INTERVAL_MS}). */
+  static final int DEFAULT_HEALTH_INTERVAL_MS = 15_000;
 
   private final ServiceContext ctx;
   private final Set<String> knownEventTypes = ConcurrentHashMap.newKeySet();
   private Svix svix;
   private WorkerExecutor workers;
   private long deadlineMs;
+  private long healthIntervalMs;
+  private boolean healthCheckRunning;
   private volatile boolean reachable;
   private volatile boolean platformTypesRegistered;
 
@@ -77,6 +81,7 @@ public final class SvixVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     deadlineMs = ctx.config().svixTimeout.toMillis();
+    healthIntervalMs = ctx.config().integer("SVIX_HEALTH_INTERVAL_MS", DEFAULT_HEALTH_INTERVAL_MS, 50, 3_600_000);
     if (ctx.config().svixEnabled()) {
       int threads = ctx.config().integer("SVIX_WORKER_THREADS", 32, 1, 512);
       svix = SvixClientFactory.create(ctx.config().svixAuthToken, ctx.config().svixServerUrl,
@@ -104,7 +109,7 @@ public final class SvixVerticle extends VerticleBase {
     return Future.all(registrations).onSuccess(v -> {
       if (svix != null) {
         checkHealth();
-        vertx.setPeriodic(HEALTH_INTERVAL_MS, id -> checkHealth());
+        vertx.setPeriodic(healthIntervalMs, id -> checkHealth());
       }
     });
   }
@@ -161,20 +166,27 @@ public final class SvixVerticle extends VerticleBase {
       .map(ok -> new JsonObject().put("configured", true).put("reachable", ok));
   }
 
-  /** Periodic health check; on recovery the platform event types are registered again. */
+  /**
+   * Periodic health check (one at a time); while the platform event types are not known to be
+   * registered (at start, and after any call found Svix unreachable) it registers them all again.
+   */
   private void checkHealth() {
-    health().onSuccess(h -> {
-      boolean now = h.getBoolean("reachable");
-      if (now && (!platformTypesRegistered)) {
-        knownEventTypes.clear();
-        ensureEventTypes(EventTypes.PLATFORM)
-          .onSuccess(n -> {
-            platformTypesRegistered = true;
-            LOG.info("Svix reachable; {} platform event types registered", EventTypes.PLATFORM.size());
-          })
-          .onFailure(err -> LOG.warn("Registering event types with Svix failed: {}", err.getMessage()));
+    if (healthCheckRunning) {
+      return;
+    }
+    healthCheckRunning = true;
+    health().compose(h -> {
+      if (!h.getBoolean("reachable") || platformTypesRegistered) {
+        return Future.succeededFuture();
       }
-    });
+      knownEventTypes.clear();
+      return ensureEventTypes(EventTypes.PLATFORM)
+        .onSuccess(n -> {
+          platformTypesRegistered = true;
+          LOG.info("Svix reachable; {} platform event types registered", EventTypes.PLATFORM.size());
+        })
+        .onFailure(err -> LOG.warn("Registering event types with Svix failed: {}", err.getMessage()));
+    }).onComplete(ar -> healthCheckRunning = false);
   }
 
   Future<JsonObject> ensureApplication(String organizationId, String name) {
@@ -232,10 +244,9 @@ public final class SvixVerticle extends VerticleBase {
     String org = m.getString("organizationId");
     List<String> types = strings(m.getJsonArray("eventTypes"));
     return ensureApplication(org, m.getString("applicationName"))
-      .compose(app -> ensureEventTypes(customTypes(types)))
-      .compose(n -> call(() -> {
+      .compose(app -> withEventTypes(types, () -> {
         EndpointIn in = new EndpointIn().url(URI.create(m.getString("url")))
-          .description(m.getString("description", ""));
+          .description(Objects.requireNonNullElse(m.getString("description"), ""));
         if (!types.isEmpty()) {
           in.filterTypes(new LinkedHashSet<>(types));
         }
@@ -251,19 +262,34 @@ public final class SvixVerticle extends VerticleBase {
   private Future<JsonObject> updateEndpoint(JsonObject m) {
     String org = m.getString("organizationId");
     List<String> types = strings(m.getJsonArray("eventTypes"));
+    return withEventTypes(types, () -> {
+      EndpointUpdate update = new EndpointUpdate().url(URI.create(m.getString("url")))
+        .description(Objects.requireNonNullElse(m.getString("description"), ""));
+      if (!types.isEmpty()) {
+        update.filterTypes(new LinkedHashSet<>(types));
+      }
+      if (m.getString("uid") != null) {
+        update.uid(m.getString("uid"));
+      }
+      return EndpointJson.from(svix.getEndpoint().update(org, m.getString("endpointId"), update));
+    }).onSuccess(ep -> RealtimeEvents.publish(vertx, RealtimeEvents.ENDPOINT_UPDATED, org, ep));
+  }
+
+  /**
+   * Registers {@code types} (those not yet known) and then makes the endpoint call. Should Svix still
+   * answer 422 (an event type it no longer knows although this node remembered it as registered),
+   * the types are registered again and the call repeated once: a 422 means nothing was changed.
+   */
+  private Future<JsonObject> withEventTypes(List<String> types, Callable<JsonObject> sdkCall) {
     return ensureEventTypes(customTypes(types))
-      .compose(n -> call(() -> {
-        EndpointUpdate update = new EndpointUpdate().url(URI.create(m.getString("url")))
-          .description(m.getString("description", ""));
-        if (!types.isEmpty()) {
-          update.filterTypes(new LinkedHashSet<>(types));
+      .compose(n -> call(sdkCall))
+      .recover(err -> {
+        if (!types.isEmpty() && err instanceof ApiError e && Integer.valueOf(422).equals(e.upstreamStatus())) {
+          types.forEach(knownEventTypes::remove);
+          return ensureEventTypes(customTypes(types)).compose(n -> call(sdkCall));
         }
-        if (m.getString("uid") != null) {
-          update.uid(m.getString("uid"));
-        }
-        return EndpointJson.from(svix.getEndpoint().update(org, m.getString("endpointId"), update));
-      }))
-      .onSuccess(ep -> RealtimeEvents.publish(vertx, RealtimeEvents.ENDPOINT_UPDATED, org, ep));
+        return Future.failedFuture(err);
+      });
   }
 
   private Future<JsonObject> getEndpoint(String org, String endpointId) {
@@ -335,8 +361,13 @@ public final class SvixVerticle extends VerticleBase {
       return Future.failedFuture(SvixErrors.notConfigured());
     }
     Promise<T> promise = Promise.promise();
+    long expires = System.nanoTime() + deadlineMs * 1_000_000L;
     long timer = vertx.setTimer(deadlineMs + 250, t -> promise.tryFail(SvixErrors.timeout(deadlineMs)));
     workers.<T>executeBlocking(() -> {
+      if (System.nanoTime() - expires > 0) {
+        // waited in the queue of the bounded pool past its deadline: the caller has had its 504
+        throw SvixErrors.timeout(deadlineMs);
+      }
       try {
         return sdkCall.call();
       } catch (Exception e) {

@@ -371,6 +371,13 @@ public final class SvixStandIn {
     }
   }
 
+  /** How many messages are stored, across apps (constant time: for benchmarks that poll it). */
+  public int messageCount() {
+    synchronized (lock) {
+      return messages.size();
+    }
+  }
+
   /** How many messages were stored with this eventId (across apps; at most one per app). */
   public int messagesCreated(String eventId) {
     synchronized (lock) {

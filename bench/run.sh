@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Builds the jar and runs every benchmark on this machine, side by side in one run, then writes
+# BENCHMARKS.md (figures, machine, command, date) and bench/results/latest.json (raw results).
+# Options: -Dbench.events=N (events per pipeline run, default 20000), -Dbench.concurrency=N (default 64).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mvn -B -q package -DskipTests
+mvn -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
+exec java -Xmx1g "$@" -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" \
+  io.daytona.webhooks.bench.Benchmarks BENCHMARKS.md

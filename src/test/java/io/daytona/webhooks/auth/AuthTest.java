@@ -1,0 +1,250 @@
+package io.daytona.webhooks.auth;
+
+import io.daytona.webhooks.WebhookService;
+import io.daytona.webhooks.testsupport.TestService;
+import io.daytona.webhooks.testsupport.TestTokens;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every authentication and authorization rule of the spec, over real HTTP. */
+class AuthTest {
+
+  private static final String ISSUER = "https://issuer.test";
+  private static final String AUDIENCE = "webhooks";
+
+  private static Vertx vertx;
+  private static WebhookService service;
+  private static WebClient client;
+  private static KeyPair rsa;
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    rsa = generator.generateKeyPair();
+    String publicPem = "-----BEGIN PUBLIC KEY-----\n"
+      + Base64.getMimeEncoder().encodeToString(rsa.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n";
+    service = await(TestService.start(Map.of("JWT_PUBLIC_KEY", publicPem, "JWT_ISSUER", ISSUER, "JWT_AUDIENCE", AUDIENCE)));
+    client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(service.port()));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    await(service.stop());
+    await(vertx.close());
+  }
+
+  // ------------------------------------------------------------------ 401
+
+  @Test
+  void noCredentialsIs401() throws Exception {
+    HttpResponse<Buffer> r = get("/api/webhooks/status", null, null);
+    assertProblem(r, 401);
+    assertThat(r.getHeader("WWW-Authenticate")).isEqualTo("Bearer");
+  }
+
+  @Test
+  void malformedTokenIs401() throws Exception {
+    assertProblem(get("/api/webhooks/status", "Bearer not.a.jwt", null), 401);
+    assertProblem(get("/api/webhooks/status", "Basic dXNlcjpwYXNz", null), 401);
+    assertProblem(get("/api/webhooks/status", "Bearer ", null), 401);
+  }
+
+  @Test
+  void wrongSignatureIs401() throws Exception {
+    String forged = hs256("another-secret-that-is-also-long-enough-0123456789", claims("u1", "org-a"), true);
+    assertProblem(get("/api/webhooks/status", "Bearer " + forged, null), 401);
+  }
+
+  @Test
+  void withBothKeysConfiguredHs256AndRs256AreAccepted() throws Exception {
+    String hs = hs256(TestTokens.SECRET, claims("u1", "org-a"), true);
+    assertThat(get("/api/webhooks/status", "Bearer " + hs, null).statusCode()).isEqualTo(200);
+    String hsWithoutIssuer = hs256(TestTokens.SECRET, claims("u1", "org-a"), false);
+    assertProblem(get("/api/webhooks/status", "Bearer " + hsWithoutIssuer, null), 401);
+  }
+
+  @Test
+  void algNoneIs401() throws Exception {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String header = b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+    String payload = b64.encodeToString(claims("u1", "org-a").put("iss", ISSUER).put("aud", AUDIENCE)
+      .encode().getBytes(StandardCharsets.UTF_8));
+    assertProblem(get("/api/webhooks/status", "Bearer " + header + "." + payload + ".", null), 401);
+  }
+
+  @Test
+  void expiredTokenIs401() throws Exception {
+    JsonObject expired = claims("u1", "org-a").put("exp", Instant.now().minusSeconds(3600).getEpochSecond());
+    assertProblem(get("/api/webhooks/status", "Bearer " + rs256(expired, ISSUER, AUDIENCE), null), 401);
+  }
+
+  @Test
+  void wrongIssuerOrAudienceIs401() throws Exception {
+    assertProblem(get("/api/webhooks/status", "Bearer " + rs256(claims("u1", "org-a"), "https://evil.test", AUDIENCE), null), 401);
+    assertProblem(get("/api/webhooks/status", "Bearer " + rs256(claims("u1", "org-a"), ISSUER, "other-service"), null), 401);
+  }
+
+  @Test
+  void unknownApiKeyIs401InBothHeaderForms() throws Exception {
+    String unknown = ApiKeys.newKey();
+    assertProblem(get("/api/webhooks/status", "Bearer " + unknown, null), 401);
+    assertProblem(get("/api/webhooks/status", null, unknown), 401);
+    assertProblem(get("/api/webhooks/status", null, "not-a-key"), 401);
+  }
+
+  // ------------------------------------------------------------------ accepted credentials
+
+  @Test
+  void validRs256TokenIsAccepted() throws Exception {
+    HttpResponse<Buffer> r = get("/api/webhooks/status", "Bearer " + rs256(claims("u1", "org-a"), ISSUER, AUDIENCE), null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.bodyAsJsonObject().getJsonObject("database").getBoolean("reachable")).isTrue();
+  }
+
+  @Test
+  void apiKeyWorksInBothHeaderFormsAndIsStoredOnlyAsAHash() throws Exception {
+    String key = ApiKeys.newKey();
+    await(service.context().apiKeys().store(key, "org-k", "test"));
+    assertThat(get("/api/webhooks/status", "Bearer " + key, null).statusCode()).isEqualTo(200);
+    assertThat(get("/api/webhooks/status", null, key).statusCode()).isEqualTo(200);
+    var rows = await(service.context().database().pool()
+      .query("SELECT key_hash, key_prefix FROM api_keys WHERE organization_id = 'org-k'").execute());
+    assertThat(rows.size()).isEqualTo(1);
+    var row = rows.iterator().next();
+    assertThat(row.getString("key_hash")).isEqualTo(ApiKeys.hash(key)).doesNotContain(key);
+    assertThat(key).startsWith(row.getString("key_prefix"));
+  }
+
+  // ------------------------------------------------------------------ 403
+
+  @Test
+  void otherOrganizationIs403ForTokensAndKeys() throws Exception {
+    String token = "Bearer " + rs256(claims("u1", "org-a"), ISSUER, AUDIENCE);
+    assertProblem(get("/api/webhooks/organizations/org-b/initialization-status", token, null), 403);
+    assertThat(get("/api/webhooks/organizations/org-a/initialization-status", token, null).statusCode())
+      .isNotIn(401, 403);
+
+    String key = ApiKeys.newKey();
+    await(service.context().apiKeys().store(key, "org-a", null));
+    assertProblem(get("/api/webhooks/organizations/org-b/endpoints", null, key), 403);
+    assertThat(get("/api/webhooks/organizations/org-a/endpoints", null, key).statusCode()).isNotIn(401, 403);
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({"GET,/api/webhooks/initialization-stats", "POST,/api/webhooks/retry-failed-initializations",
+    "POST,/api/webhooks/update-all-endpoints"})
+  void systemWideOperationsNeedAdmin(String method, String path) throws Exception {
+    String user = "Bearer " + rs256(claims("u1", "org-a"), ISSUER, AUDIENCE);
+    assertProblem(send(HttpMethod.valueOf(method), path, user, null), 403);
+
+    String orgKey = ApiKeys.newKey();
+    await(service.context().apiKeys().store(orgKey, "org-a", null));
+    assertProblem(send(HttpMethod.valueOf(method), path, null, orgKey), 403);
+
+    JsonObject adminClaims = new JsonObject().put("sub", "root").put("roles", new JsonArray().add("admin"));
+    String admin = "Bearer " + rs256(adminClaims, ISSUER, AUDIENCE);
+    assertThat(send(HttpMethod.valueOf(method), path, admin, null).statusCode()).isNotIn(401, 403);
+
+    String adminKey = ApiKeys.newKey();
+    await(service.context().apiKeys().store(adminKey, null, null));
+    assertThat(send(HttpMethod.valueOf(method), path, null, adminKey).statusCode()).isNotIn(401, 403);
+  }
+
+  @Test
+  void adminReachesEveryOrganization() throws Exception {
+    JsonObject adminClaims = new JsonObject().put("sub", "root").put("roles", new JsonArray().add("admin"));
+    String admin = "Bearer " + rs256(adminClaims, ISSUER, AUDIENCE);
+    assertThat(get("/api/webhooks/organizations/any-org/initialization-status", admin, null).statusCode())
+      .isNotIn(401, 403);
+  }
+
+  @Test
+  void publicRoutesNeedNoCredentials() throws Exception {
+    assertThat(get("/health/live", null, null).statusCode()).isEqualTo(200);
+    assertThat(get("/health/ready", null, null).statusCode()).isEqualTo(200);
+    assertThat(get("/metrics", null, null).statusCode()).isEqualTo(200);
+    assertThat(get("/openapi.yaml", null, null).statusCode()).isEqualTo(200);
+    assertProblem(get("/api/webhooks/preconfigured-endpoints", null, null), 401);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static JsonObject claims(String sub, String... orgs) {
+    return new JsonObject().put("sub", sub).put("organizations", new JsonArray(java.util.List.of(orgs)))
+      .put("roles", new JsonArray());
+  }
+
+  private static String rs256(JsonObject claims, String issuer, String audience) {
+    String privatePem = "-----BEGIN PRIVATE KEY-----\n"
+      + Base64.getMimeEncoder().encodeToString(rsa.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
+    JWTAuth signer = JWTAuth.create(vertx, new JWTAuthOptions()
+      .addPubSecKey(new PubSecKeyOptions().setAlgorithm("RS256").setBuffer(privatePem)));
+    JWTOptions options = new JWTOptions().setAlgorithm("RS256").setIssuer(issuer).setAudience(java.util.List.of(audience));
+    return signer.generateToken(claims, options);
+  }
+
+  private static String hs256(String secret, JsonObject claims, boolean withIssuer) {
+    JWTOptions options = new JWTOptions();
+    if (withIssuer) {
+      options.setIssuer(ISSUER).setAudience(java.util.List.of(AUDIENCE));
+    }
+    return TestTokens.hs256(vertx, secret, claims, options);
+  }
+
+  private static HttpResponse<Buffer> get(String path, String authorization, String apiKey) throws Exception {
+    return send(HttpMethod.GET, path, authorization, apiKey);
+  }
+
+  private static HttpResponse<Buffer> send(HttpMethod method, String path, String authorization, String apiKey)
+    throws Exception {
+    var request = client.request(method, path);
+    if (authorization != null) {
+      request.putHeader("Authorization", authorization);
+    }
+    if (apiKey != null) {
+      request.putHeader("X-API-Key", apiKey);
+    }
+    return await(request.send());
+  }
+
+  static void assertProblem(HttpResponse<Buffer> r, int status) {
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(status);
+    assertThat(r.getHeader("Content-Type")).isEqualTo("application/problem+json");
+    JsonObject problem = r.bodyAsJsonObject();
+    assertThat(problem.getInteger("status")).isEqualTo(status);
+    assertThat(problem.getString("type")).isNotBlank();
+    assertThat(problem.getString("title")).isNotBlank();
+    assertThat(problem.getString("detail")).isNotBlank();
+  }
+
+  static <T> T await(io.vertx.core.Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,100 @@
+package io.daytona.webhooks.config;
+
+import io.daytona.webhooks.testsupport.JavaProcess;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ServiceConfigTest {
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(delimiter = '|', value = {
+    "HTTP_PORT|abc|HTTP_PORT: not a port number",
+    "HTTP_PORT|70000|HTTP_PORT: port out of range",
+    "HTTP_PORT|-1|HTTP_PORT: port out of range",
+    "CLUSTER_PORT|0|CLUSTER_PORT: port out of range",
+    "DATABASE_URL|not a url|DATABASE_URL: malformed URL",
+    "DATABASE_URL|mysql://u:p@h:3306/db|DATABASE_URL: scheme must be postgresql://",
+    "DATABASE_URL|postgresql:///db|DATABASE_URL: no host",
+    "SVIX_SERVER_URL|ftp://svix.example.com|SVIX_SERVER_URL: must be an http:// or https:// URL",
+    "SVIX_SERVER_URL|https://svix.example.com/api|SVIX_SERVER_URL: must be scheme, host and port only",
+    "SVIX_OPERATIONAL_WEBHOOK_SECRET|secret|SVIX_OPERATIONAL_WEBHOOK_SECRET: must start with whsec_",
+    "JWT_SECRET|short|JWT_SECRET: must be at least 32 characters",
+    "JWT_PUBLIC_KEY|/no/such/key.pem|JWT_PUBLIC_KEY: neither a PEM public key nor a readable file",
+    "JWT_PUBLIC_KEY|-----BEGIN PUBLIC KEY-----AAAA-----END PUBLIC KEY-----|JWT_PUBLIC_KEY: not a readable RSA public key",
+    "PRECONFIGURED_ENDPOINT_BASE_URL|webhook.example.com|PRECONFIGURED_ENDPOINT_BASE_URL: must be an http:// or https:// URL",
+    "CLUSTER|maybe|CLUSTER: must be true or false",
+    "CLUSTER_MEMBERS|10.0.0.1:99999|CLUSTER_MEMBERS: port out of range",
+    "SVIX_TIMEOUT_MS|0|SVIX_TIMEOUT_MS: must be between",
+    "DATABASE_POOL_SIZE|x|DATABASE_POOL_SIZE: not a whole number"
+  })
+  void aBadValueNamesTheVariableAndTheProblem(String key, String value, String expected) {
+    assertThatThrownBy(() -> ServiceConfig.from(Map.of(key, value)))
+      .isInstanceOf(ConfigException.class)
+      .hasMessageStartingWith(expected);
+  }
+
+  @Test
+  void defaultsAreChosenAndLoggedOncePerKey() {
+    ServiceConfig config = ServiceConfig.from(Map.of());
+    assertThat(config.developmentAuth()).isTrue();
+    assertThat(config.httpHost).isEqualTo("127.0.0.1");
+    assertThat(config.httpPort).isEqualTo(8080);
+    assertThat(config.database).isNull();
+    assertThat(config.dataDir).isEqualTo(Path.of("./data"));
+    assertThat(config.svixEnabled()).isFalse();
+    assertThat(config.preconfiguredEndpointBaseUrl.toString()).isEqualTo("https://webhook.daytona.io");
+    assertThat(config.defaultsChosen())
+      .anyMatch(l -> l.startsWith("DATABASE_URL not set"))
+      .anyMatch(l -> l.startsWith("SVIX_AUTH_TOKEN not set"))
+      .anyMatch(l -> l.startsWith("HTTP_HOST not set: listening on 127.0.0.1"))
+      .anyMatch(l -> l.startsWith("JWT_SECRET and JWT_PUBLIC_KEY not set"));
+    assertThat(config.defaultsChosen()).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void withJwtConfiguredTheServiceListensOnAllInterfaces() {
+    ServiceConfig config = ServiceConfig.from(Map.of("JWT_SECRET", "x".repeat(40),
+      "DATABASE_URL", "postgresql://svc:p%40ss@db.internal:6543/webhooks",
+      "SVIX_SERVER_URL", "https://svix.internal:8071/",
+      "CLUSTER_MEMBERS", "10.0.0.1, 10.0.0.2:5702"));
+    assertThat(config.developmentAuth()).isFalse();
+    assertThat(config.httpHost).isEqualTo("0.0.0.0");
+    assertThat(config.database).isEqualTo(new ServiceConfig.Database("db.internal", 6543, "webhooks", "svc", "p@ss"));
+    assertThat(config.svixServerUrl.toString()).isEqualTo("https://svix.internal:8071");
+    assertThat(config.clusterMembers).containsExactly("10.0.0.1", "10.0.0.2:5702");
+  }
+
+  @Test
+  void aPublicKeyCanBeGivenAsAFile() throws Exception {
+    var pair = java.security.KeyPairGenerator.getInstance("RSA");
+    pair.initialize(2048);
+    String pem = "-----BEGIN PUBLIC KEY-----\n"
+      + java.util.Base64.getMimeEncoder().encodeToString(pair.generateKeyPair().getPublic().getEncoded())
+      + "\n-----END PUBLIC KEY-----\n";
+    Path file = Files.createTempFile("jwt", ".pem");
+    Files.writeString(file, pem);
+    ServiceConfig config = ServiceConfig.from(Map.of("JWT_PUBLIC_KEY", file.toString()));
+    assertThat(config.jwtPublicKeyPem).contains("BEGIN PUBLIC KEY");
+    assertThat(config.developmentAuth()).isFalse();
+  }
+
+  @Test
+  void aBadValueStopsStartUpWithOneLineAndANonZeroExitCode() throws Exception {
+    Map<String, String> env = new HashMap<>();
+    env.put("HTTP_PORT", "99999");
+    JavaProcess process = JavaProcess.start("io.daytona.webhooks.Main", env);
+    int code = process.waitFor(60);
+    assertThat(code).isNotZero();
+    assertThat(process.output().lines().filter(l -> l.contains("HTTP_PORT")))
+      .containsExactly("Configuration error: HTTP_PORT: port out of range (0-65535): 99999");
+  }
+}

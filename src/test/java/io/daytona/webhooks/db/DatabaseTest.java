@@ -1,0 +1,69 @@
+package io.daytona.webhooks.db;
+
+import io.daytona.webhooks.config.ServiceConfig;
+import io.daytona.webhooks.testsupport.TestDatabase;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DatabaseTest {
+
+  @Test
+  void migratesAnEmptyDatabaseAndLeavesAMigratedOneAlone() throws Exception {
+    String url = TestDatabase.freshDatabaseUrl();
+    ServiceConfig config = ServiceConfig.from(Map.of("DATABASE_URL", url, "JWT_SECRET", "x".repeat(40)));
+    Vertx vertx = Vertx.vertx();
+    try {
+      Database first = await(Database.open(vertx, config));
+      assertThat(tables(url)).contains("organization_initializations", "api_keys", "event_outbox", "dead_letters",
+        "operational_webhooks_seen");
+      int applied = appliedMigrations(url);
+      assertThat(applied).isGreaterThanOrEqualTo(1);
+      await(first.pool().query("INSERT INTO dead_letters (address, reason) VALUES ('x', 'kept')").execute());
+      await(first.pool().close());
+
+      Database second = await(Database.open(vertx, config));
+      assertThat(appliedMigrations(url)).isEqualTo(applied);
+      var rows = await(second.pool().query("SELECT reason FROM dead_letters").execute());
+      assertThat(rows.iterator().next().getString("reason")).isEqualTo("kept");
+      assertThat(second.embedded()).isFalse();
+      await(second.pool().close());
+    } finally {
+      await(vertx.close());
+    }
+  }
+
+  private static List<String> tables(String url) throws Exception {
+    List<String> out = new ArrayList<>();
+    try (Connection c = TestDatabase.connect(url);
+         ResultSet rs = c.createStatement().executeQuery(
+           "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
+  }
+
+  private static int appliedMigrations(String url) throws Exception {
+    try (Connection c = TestDatabase.connect(url);
+         ResultSet rs = c.createStatement().executeQuery(
+           "SELECT count(*) FROM flyway_schema_history WHERE success")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,213 @@
+package io.daytona.webhooks.http;
+
+import io.daytona.webhooks.WebhookService;
+import io.daytona.webhooks.testsupport.TestDatabase;
+import io.daytona.webhooks.testsupport.TestService;
+import io.daytona.webhooks.testsupport.TestTokens;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The REST contract's edges: validation problems, size limit, unknown routes, health, metrics. */
+class HttpContractTest {
+
+  private static Vertx vertx;
+  private static WebhookService service;
+  private static WebClient client;
+  private static String token;
+  private static String databaseUrl;
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    databaseUrl = TestDatabase.freshDatabaseUrl();
+    service = await(TestService.start(Map.of("DATABASE_URL", databaseUrl)));
+    client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(service.port()));
+    token = "Bearer " + TestTokens.user(vertx, "u1", "org-1");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    await(service.stop());
+    await(vertx.close());
+  }
+
+  @Test
+  void eachBadFieldIsNamedByItsPointer() throws Exception {
+    HttpResponse<Buffer> r = post("/api/webhooks/organizations/org-1/endpoints",
+      new JsonObject().put("url", "ftp://files.example.com/x").put("colour", "red")
+        .put("eventTypes", new JsonArray().add("sandbox.created").add("bad type!")));
+    JsonObject problem = problem(r, 400);
+    assertThat(pointers(problem)).containsExactlyInAnyOrder("/url", "/colour", "/eventTypes/1");
+    assertThat(problem.getString("type")).endsWith("validation-error");
+  }
+
+  @Test
+  void aMissingRequiredFieldIsNamedByItsOwnPointer() throws Exception {
+    JsonObject problem = problem(post("/api/webhooks/organizations/org-1/endpoints",
+      new JsonObject().put("description", "no url")), 400);
+    assertThat(pointers(problem)).containsExactly("/url");
+    assertThat(problem.getString("detail")).contains("/url");
+  }
+
+  @Test
+  void wrongTypesAndOverlongStringsAreNamed() throws Exception {
+    JsonObject problem = problem(post("/api/webhooks/organizations/org-1/send",
+      new JsonObject().put("eventType", "x".repeat(300)).put("payload", "not an object").put("eventId", "has space")), 400);
+    assertThat(pointers(problem)).containsExactlyInAnyOrder("/eventType", "/payload", "/eventId");
+  }
+
+  @Test
+  void malformedJsonIsA400() throws Exception {
+    HttpResponse<Buffer> r = await(client.post("/api/webhooks/organizations/org-1/send")
+      .putHeader("Authorization", token).putHeader("Content-Type", "application/json")
+      .sendBuffer(Buffer.buffer("{\"eventType\": ")));
+    JsonObject problem = problem(r, 400);
+    assertThat(problem.getJsonArray("errors")).hasSize(1);
+  }
+
+  @Test
+  void badParametersAreNamed() throws Exception {
+    assertThat(pointers(problem(get("/api/webhooks/organizations/org-1/endpoints?limit=999"), 400)))
+      .containsExactly("/query/limit");
+    assertThat(pointers(problem(get("/api/webhooks/organizations/org-1/endpoints?limit=ten"), 400)))
+      .containsExactly("/query/limit");
+    assertThat(pointers(problem(get("/api/webhooks/organizations/bad%20id!/endpoints"), 400)))
+      .containsExactly("/path/organizationId");
+    assertThat(pointers(problem(get("/api/webhooks/organizations/" + "o".repeat(257) + "/initialization-status"), 400)))
+      .containsExactly("/path/organizationId");
+  }
+
+  @Test
+  void bodiesOverOneMebibyteAre413() throws Exception {
+    String big = "{\"eventType\":\"custom.big\",\"payload\":{\"blob\":\"" + "a".repeat(1024 * 1024) + "\"}}";
+    HttpResponse<Buffer> r = await(client.post("/api/webhooks/organizations/org-1/send")
+      .putHeader("Authorization", token).putHeader("Content-Type", "application/json")
+      .sendBuffer(Buffer.buffer(big)));
+    problem(r, 413);
+  }
+
+  @Test
+  void badInputNeverReachesTheDatabase() throws Exception {
+    post("/api/webhooks/organizations/org-1/send", new JsonObject().put("eventType", "a b").put("payload", new JsonObject()));
+    post("/api/webhooks/organizations/org-1/endpoints", new JsonObject().put("url", "javascript:alert(1)"));
+    try (Connection c = TestDatabase.connect(databaseUrl);
+         ResultSet rs = c.createStatement().executeQuery(
+           "SELECT (SELECT count(*) FROM event_outbox) + (SELECT count(*) FROM organization_initializations)")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isZero();
+    }
+  }
+
+  @Test
+  void unknownRoutesAndMethodsAreProblems() throws Exception {
+    problem(get("/api/webhooks/no-such-thing"), 404);
+    problem(get("/nothing-here"), 404);
+    HttpResponse<Buffer> r = await(client.delete("/api/webhooks/status").putHeader("Authorization", token).send());
+    assertThat(r.statusCode()).isIn(404, 405);
+    assertThat(r.getHeader("Content-Type")).isEqualTo("application/problem+json");
+  }
+
+  @Test
+  void preconfiguredEndpointsAreListedWithUrlTemplates() throws Exception {
+    HttpResponse<Buffer> r = get("/api/webhooks/preconfigured-endpoints");
+    assertThat(r.statusCode()).isEqualTo(200);
+    JsonArray list = r.bodyAsJsonArray();
+    assertThat(list).hasSize(5);
+    JsonObject all = list.getJsonObject(4);
+    assertThat(all.getString("name")).isEqualTo("all-events");
+    assertThat(all.getString("url")).isEqualTo("https://webhook.daytona.io/{organizationId}/all-events");
+    assertThat(all.getJsonArray("eventTypes")).hasSize(11);
+    assertThat(list.getJsonObject(0).getJsonArray("eventTypes"))
+      .containsExactly("sandbox.created", "sandbox.state.updated", "sandbox.desired-state.updated");
+  }
+
+  @Test
+  void statusSaysWhatIsKnown() throws Exception {
+    JsonObject status = get("/api/webhooks/status").bodyAsJsonObject();
+    assertThat(status.getBoolean("enabled")).isFalse();
+    assertThat(status.getJsonObject("svix").getBoolean("configured")).isFalse();
+    assertThat(status.getJsonObject("svix").getBoolean("reachable")).isFalse();
+    assertThat(status.getJsonObject("database").getBoolean("reachable")).isTrue();
+    assertThat(status.getJsonObject("outbox").getLong("pending")).isZero();
+    assertThat(status.getJsonObject("cluster").getBoolean("enabled")).isFalse();
+  }
+
+  @Test
+  void healthMetricsAndContractAreServed() throws Exception {
+    HttpResponse<Buffer> live = await(client.get("/health/live").send());
+    assertThat(live.statusCode()).isEqualTo(200);
+    assertThat(live.bodyAsJsonObject().getString("outcome")).isEqualTo("UP");
+    HttpResponse<Buffer> ready = await(client.get("/health/ready").send());
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(ready.bodyAsJsonObject().getJsonArray("checks").getJsonObject(0).getString("id")).isEqualTo("database");
+    String metrics = await(client.get("/metrics").send()).bodyAsString();
+    assertThat(metrics).contains("vertx_http_server_requests").contains("jvm_memory_used_bytes");
+    HttpResponse<Buffer> contract = await(client.get("/openapi.yaml").send());
+    assertThat(contract.bodyAsString()).startsWith("openapi: 3.1.0").contains("application/problem+json");
+  }
+
+  @Test
+  void readinessFailsWhenTheDatabaseIsGone() throws Exception {
+    String url = TestDatabase.freshDatabaseUrl();
+    WebhookService other = await(TestService.start(Map.of("DATABASE_URL", url)));
+    try {
+      WebClient c = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(other.port()));
+      assertThat(await(c.get("/health/ready").send()).statusCode()).isEqualTo(200);
+      String name = url.substring(url.lastIndexOf('/') + 1);
+      String server = TestDatabase.serverUrl();
+      try (Connection admin = TestDatabase.connect(server)) {
+        admin.createStatement().execute("DROP DATABASE " + name + " WITH (FORCE)");
+      }
+      HttpResponse<Buffer> ready = await(c.get("/health/ready").send());
+      assertThat(ready.statusCode()).isEqualTo(503);
+      assertThat(ready.bodyAsJsonObject().getString("outcome")).isEqualTo("DOWN");
+      assertThat(await(c.get("/health/live").send()).statusCode()).isEqualTo(200);
+    } finally {
+      await(other.stop());
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static List<String> pointers(JsonObject problem) {
+    return problem.getJsonArray("errors").stream().map(o -> ((JsonObject) o).getString("pointer")).toList();
+  }
+
+  private static JsonObject problem(HttpResponse<Buffer> r, int status) {
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(status);
+    assertThat(r.getHeader("Content-Type")).isEqualTo("application/problem+json");
+    JsonObject problem = r.bodyAsJsonObject();
+    assertThat(problem.getInteger("status")).isEqualTo(status);
+    assertThat(problem.getString("detail")).isNotBlank().doesNotContain("Exception").doesNotContain("SELECT");
+    return problem;
+  }
+
+  private static HttpResponse<Buffer> get(String path) throws Exception {
+    return await(client.get(path).putHeader("Authorization", token).send());
+  }
+
+  private static HttpResponse<Buffer> post(String path, JsonObject body) throws Exception {
+    return await(client.post(path).putHeader("Authorization", token).sendJsonObject(body));
+  }
+
+  static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+}
