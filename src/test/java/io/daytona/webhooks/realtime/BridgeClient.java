@@ -26,6 +26,7 @@ final class BridgeClient {
     this.client = client;
     this.socket = socket;
     socket.textMessageHandler(text -> frames.add(new JsonObject(text)));
+    socket.binaryMessageHandler(data -> frames.add(new JsonObject(data)));
   }
 
   static Future<BridgeClient> connect(Vertx vertx, int port) {
