@@ -11,6 +11,8 @@ import io.daytona.webhooks.delivery.OutboxDispatcher;
 import io.daytona.webhooks.events.PlatformEventsVerticle;
 import io.daytona.webhooks.http.HttpVerticle;
 import io.daytona.webhooks.initialization.InitializationVerticle;
+import io.daytona.webhooks.realtime.RealtimeRoutes;
+import io.daytona.webhooks.realtime.RealtimeVerticle;
 import io.daytona.webhooks.status.StatusVerticle;
 import io.daytona.webhooks.svix.SvixVerticle;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -106,9 +108,10 @@ public final class WebhookService {
   /** Deploys the verticles, the HTTP one last so that it only answers once every operation has a consumer. */
   private static Future<HttpVerticle> deploy(ServiceContext ctx, ClusterManager cm) {
     Vertx vertx = ctx.vertx();
-    HttpVerticle http = new HttpVerticle(ctx, null);
+    HttpVerticle http = new HttpVerticle(ctx, RealtimeRoutes.create(vertx, ctx));
     return Future.all(
         vertx.deployVerticle(new SvixVerticle(ctx)),
+        vertx.deployVerticle(new RealtimeVerticle(ctx)),
         vertx.deployVerticle(new StatusVerticle(ctx, cm)),
         vertx.deployVerticle(new InitializationVerticle(ctx)),
         vertx.deployVerticle(new PlatformEventsVerticle(ctx)),

@@ -168,6 +168,15 @@ public final class HttpVerticle extends VerticleBase {
       .put("principal", p == null ? null : p.toJson());
     if (Boolean.TRUE.equals(op.getExtensions().get("x-raw-body")) && rc.body() != null) {
       message.put("rawBody", rc.body().asString());
+      // Signatures cover exact bytes: pass the declared headers as received, because the contract
+      // validator form-decodes header values ('+' in a base64 signature becomes ' ').
+      JsonObject headers = message.getJsonObject("headers");
+      for (String name : java.util.List.copyOf(headers.fieldNames())) {
+        String asReceived = rc.request().getHeader(name);
+        if (asReceived != null) {
+          headers.put(name, asReceived);
+        }
+      }
     }
     Object timeout = op.getExtensions().get("x-timeout-ms");
     long timeoutMs = timeout instanceof Number n ? n.longValue() : OPERATION_TIMEOUT_MS;

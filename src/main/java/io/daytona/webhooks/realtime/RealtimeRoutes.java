@@ -1,0 +1,69 @@
+package io.daytona.webhooks.realtime;
+
+import io.daytona.webhooks.ServiceContext;
+import io.daytona.webhooks.bus.Addresses;
+import io.vertx.core.Vertx;
+import io.vertx.ext.bridge.PermittedOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+
+import java.util.regex.Pattern;
+
+/**
+ * The routes of real-time updates that the HTTP verticle mounts before the API: the SockJS event
+ * bus bridge at {@code /api/webhook-socket.io/*} and the dashboard page at {@code /} with its
+ * assets (no credentials needed for the page; the bridge checks them per register).
+ */
+public final class RealtimeRoutes {
+
+  public static final String SOCKET_PATH = "/api/webhook-socket.io";
+  /** The sockjs-client webjar on the class path (version pinned in the pom). */
+  static final String SOCKJS_CLIENT = "/webjars/sockjs-client/1.6.1/dist/sockjs.min.js";
+
+  /** Heartbeat frames keep proxies from closing quiet sockets. */
+  static final long HEARTBEAT_MS = 25_000;
+  /** A polling session without a client connection for this long is closed. */
+  static final long SESSION_TIMEOUT_MS = 10_000;
+  /** Streaming transports reopen after this many bytes, so the browser never holds much. */
+  static final int MAX_BYTES_STREAMING = 128 * 1024;
+  /** A socket that has not pinged (the JS client pings every 5 s) for this long is closed. */
+  static final long PING_TIMEOUT_MS = 30_000;
+  static final long REPLY_TIMEOUT_MS = 10_000;
+  static final int MAX_HANDLERS_PER_SOCKET = 32;
+
+  private RealtimeRoutes() {
+  }
+
+  /** @param vertx the Vert.x of the HTTP verticle */
+  public static Router create(Vertx vertx, ServiceContext ctx) {
+    Router router = Router.router(vertx);
+
+    SockJSHandlerOptions sockJsOptions = new SockJSHandlerOptions()
+      .setHeartbeatInterval(HEARTBEAT_MS)
+      .setSessionTimeout(SESSION_TIMEOUT_MS)
+      .setMaxBytesStreaming(MAX_BYTES_STREAMING)
+      .setInsertJSESSIONID(false)
+      .setLibraryURL(SOCKJS_CLIENT);
+    SockJSBridgeOptions bridgeOptions = new SockJSBridgeOptions()
+      .addOutboundPermitted(new PermittedOptions().setAddressRegex(Pattern.quote(Addresses.ORG_PREFIX) + ".+"))
+      .addOutboundPermitted(new PermittedOptions().setAddress(Addresses.ADMIN))
+      // no inbound permitted: nothing may be sent or published into the bus from a browser
+      .setPingTimeout(PING_TIMEOUT_MS)
+      .setReplyTimeout(REPLY_TIMEOUT_MS)
+      .setMaxHandlersPerSocket(MAX_HANDLERS_PER_SOCKET)
+      .setMaxAddressLength(300);
+    Router bridge = SockJSHandler.create(vertx, sockJsOptions)
+      .bridge(bridgeOptions, new RealtimeBridge(ctx.authenticator(), ctx.meters()));
+    router.route(SOCKET_PATH + "/*").subRouter(bridge);
+
+    StaticHandler dashboard = StaticHandler.create("webroot").setIndexPage("index.html")
+      .setDefaultContentEncoding("UTF-8");
+    router.get("/").handler(dashboard);
+    router.get("/assets/*").handler(dashboard);
+    router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources"));
+    return router;
+  }
+}
