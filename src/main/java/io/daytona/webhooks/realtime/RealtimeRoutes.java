@@ -59,11 +59,11 @@ public final class RealtimeRoutes {
       .bridge(bridgeOptions, new RealtimeBridge(ctx.authenticator(), ctx.meters()));
     router.route(SOCKET_PATH + "/*").subRouter(bridge);
 
-    StaticHandler dashboard = StaticHandler.create("webroot").setIndexPage("index.html")
-      .setDefaultContentEncoding("UTF-8");
-    router.get("/").handler(dashboard);
-    router.get("/assets/*").handler(dashboard);
-    router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources"));
+    // a StaticHandler on "/x/*" serves the part after "/x/": each one's root is that directory
+    router.get("/").handler(StaticHandler.create("webroot").setIndexPage("index.html")
+      .setDefaultContentEncoding("UTF-8"));
+    router.get("/assets/*").handler(StaticHandler.create("webroot/assets").setDefaultContentEncoding("UTF-8"));
+    router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
     return router;
   }
 }
