@@ -84,15 +84,28 @@ final class OperationalWebhookReceiver {
         LOG.warn("Cannot record operational webhook {}: {}", svixId, err.getMessage());
         return Future.failedFuture(new ApiError(503, "The operational webhook cannot be recorded right now; Svix will retry."));
       })
-      .map(rows -> {
+      .compose(rows -> {
         if (rows.rowCount() == 0) {
           LOG.debug("Operational webhook {} is a replay: not published again", svixId);
-        } else {
-          for (OperationalMapping.Mapped m : mapped) {
-            RealtimeEvents.publish(ctx.vertx(), m.type(), m.organizationId(), m.data());
-          }
+          return Future.succeededFuture();
         }
-        return ApiReply.noContent();
+        return Future.all(mapped.stream().map(this::publish).toList());
+      })
+      .map(v -> ApiReply.noContent());
+  }
+
+  /** Publishes one mapped event, unless it reports an endpoint change this service already published itself. */
+  private Future<Void> publish(OperationalMapping.Mapped m) {
+    String svixType = m.data().getString("svixEventType");
+    return RealtimeEvents.claimOwnEndpointChange(ctx.vertx(), svixType, m.data().getString("endpointId"),
+        m.data().getString("endpointUid"))
+      .map(own -> {
+        if (own) {
+          LOG.debug("Operational {} for {} is our own change, already published", svixType, m.data().getString("endpointId"));
+        } else {
+          RealtimeEvents.publish(ctx.vertx(), m.type(), m.organizationId(), m.data());
+        }
+        return null;
       });
   }
 

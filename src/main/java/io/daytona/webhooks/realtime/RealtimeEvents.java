@@ -1,22 +1,43 @@
 package io.daytona.webhooks.realtime;
 
 import io.daytona.webhooks.bus.Addresses;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
+import java.util.Set;
 
 /**
  * Publishes real-time messages {@code {type, organizationId, data, timestamp}} on the clustered
  * bus: to {@code webhooks.org.<organizationId>} and to {@code webhooks.admin}.
+ *
+ * <p>One endpoint change, one event: an endpoint created, updated or deleted through this
+ * service's API is published at once by the Svix verticle ({@link #publishOwnEndpointChange}),
+ * which also notes {@code <svix type>:<endpoint id>} for {@link #OWN_CHANGE_TTL_MS} in the shared
+ * async map {@value #OWN_CHANGES_MAP} (cluster-wide when the service runs clustered, else this
+ * node's). Svix then reports the same change as an operational webhook; the receiver
+ * {@linkplain #claimOwnEndpointChange claims} the note (removes it) and publishes nothing. Changes
+ * made elsewhere (Svix's dashboard or app portal) and Svix's own {@code endpoint.disabled/enabled}
+ * have no note and are published from the operational webhook.
  */
 public final class RealtimeEvents {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RealtimeEvents.class);
 
   public static final String WEBHOOK_DELIVERED = "webhook.delivered";
   public static final String WEBHOOK_FAILED = "webhook.failed";
   public static final String ENDPOINT_CREATED = "endpoint.created";
   public static final String ENDPOINT_UPDATED = "endpoint.updated";
   public static final String ENDPOINT_DELETED = "endpoint.deleted";
+
+  /** Shared async map of the endpoint changes this service made itself: {@code <type>:<endpoint id or uid>}. */
+  static final String OWN_CHANGES_MAP = "webhooks.realtime.own-endpoint-changes";
+  /** How long Svix's operational webhook for our own change is expected within (Svix sends it within seconds). */
+  static final long OWN_CHANGE_TTL_MS = 60_000;
+  private static final Set<String> ENDPOINT_TYPES = Set.of(ENDPOINT_CREATED, ENDPOINT_UPDATED, ENDPOINT_DELETED);
 
   private RealtimeEvents() {
   }
@@ -30,5 +51,47 @@ public final class RealtimeEvents {
     JsonObject message = message(type, organizationId, data);
     vertx.eventBus().publish(Addresses.org(organizationId), message);
     vertx.eventBus().publish(Addresses.ADMIN, message);
+  }
+
+  /**
+   * Publishes an endpoint change this service made through Svix's API ({@code data.id} is the
+   * endpoint id, or the id or uid the caller named for a delete) and notes it, so that Svix's
+   * operational webhook for the same change is not published a second time.
+   */
+  public static void publishOwnEndpointChange(Vertx vertx, String type, String organizationId, JsonObject data) {
+    String endpoint = data.getString("id");
+    if (endpoint != null && ENDPOINT_TYPES.contains(type)) {
+      vertx.sharedData().<String, Boolean>getAsyncMap(OWN_CHANGES_MAP)
+        .compose(map -> map.put(key(type, endpoint), Boolean.TRUE, OWN_CHANGE_TTL_MS))
+        .onFailure(err -> LOG.warn("Cannot note own {} of {}: Svix's operational webhook will publish it again: {}",
+          type, endpoint, err.getMessage()));
+    }
+    publish(vertx, type, organizationId, data);
+  }
+
+  /**
+   * Whether the operational {@code svixType} for this endpoint (by id or uid) reports a change this
+   * service made and already published within the last {@link #OWN_CHANGE_TTL_MS}; the note is
+   * taken away, so each own change suppresses one operational event. Answers false when the map
+   * cannot be read (a duplicate is better than a lost event).
+   */
+  public static Future<Boolean> claimOwnEndpointChange(Vertx vertx, String svixType, String endpointId, String endpointUid) {
+    if (!ENDPOINT_TYPES.contains(svixType) || endpointId == null && endpointUid == null) {
+      return Future.succeededFuture(false);
+    }
+    return vertx.sharedData().<String, Boolean>getAsyncMap(OWN_CHANGES_MAP)
+      .compose(map -> (endpointId == null ? Future.<Boolean>succeededFuture(null) : map.remove(key(svixType, endpointId)))
+        .compose(byId -> byId != null || endpointUid == null
+          ? Future.succeededFuture(byId)
+          : map.remove(key(svixType, endpointUid))))
+      .map(found -> found != null)
+      .otherwise(err -> {
+        LOG.warn("Cannot read own endpoint changes: {}", err.getMessage());
+        return false;
+      });
+  }
+
+  private static String key(String type, String endpoint) {
+    return type + ":" + endpoint;
   }
 }

@@ -255,7 +255,7 @@ public final class SvixVerticle extends VerticleBase {
         }
         return EndpointJson.from(svix.getEndpoint().create(org, in));
       }))
-      .onSuccess(ep -> RealtimeEvents.publish(vertx, RealtimeEvents.ENDPOINT_CREATED, org, ep));
+      .onSuccess(ep -> RealtimeEvents.publishOwnEndpointChange(vertx, RealtimeEvents.ENDPOINT_CREATED, org, ep));
   }
 
   /** {@code {organizationId, endpointId (id or uid), url, description?, eventTypes?, uid?}}: updates in place. */
@@ -272,7 +272,7 @@ public final class SvixVerticle extends VerticleBase {
         update.uid(m.getString("uid"));
       }
       return EndpointJson.from(svix.getEndpoint().update(org, m.getString("endpointId"), update));
-    }).onSuccess(ep -> RealtimeEvents.publish(vertx, RealtimeEvents.ENDPOINT_UPDATED, org, ep));
+    }).onSuccess(ep -> RealtimeEvents.publishOwnEndpointChange(vertx, RealtimeEvents.ENDPOINT_UPDATED, org, ep));
   }
 
   /**
@@ -318,7 +318,7 @@ public final class SvixVerticle extends VerticleBase {
     return call(() -> {
       svix.getEndpoint().delete(org, endpointId);
       return new JsonObject().put("id", endpointId);
-    }).onSuccess(data -> RealtimeEvents.publish(vertx, RealtimeEvents.ENDPOINT_DELETED, org, data));
+    }).onSuccess(data -> RealtimeEvents.publishOwnEndpointChange(vertx, RealtimeEvents.ENDPOINT_DELETED, org, data));
   }
 
   /**
