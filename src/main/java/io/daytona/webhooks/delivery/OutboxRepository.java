@@ -33,22 +33,37 @@ public final class OutboxRepository {
 
   /**
    * Claims work for one dispatcher. An organization takes part only when its oldest PENDING row
-   * (its head: no pending row of the organization with a lower id) is due and not locked by another
-   * claimer; then the head and the following pending rows of that organization (in id order, at
-   * most $4) are leased together, so only the holder of the head sends that organization's events
-   * and they reach Svix in order. Heads are found by walking due rows in {@code next_attempt_at}
-   * order (partial index {@code event_outbox_due}) and probing {@code event_outbox_org_pending}
-   * for an earlier row, so a claim costs about the number of due heads, not the backlog.
+   * (its head) is due and not locked by another claimer; then the head and the following pending
+   * rows of that organization (in id order, at most $4) are leased together, so only the holder of
+   * the head sends that organization's events and they reach Svix in order. The organizations with
+   * pending rows are found by a skip scan of the partial index {@code event_outbox_org_pending}
+   * (one probe per organization) and each head by one more probe, so a claim costs about the number
+   * of organizations with a backlog, not the size of the backlog. Oldest due heads go first.
    * $1 = most organizations, $2 = most rows in all, $3 = lease in milliseconds, $4 = most rows per
    * organization.
    */
   static final String CLAIM = """
-    WITH due AS (
+    WITH RECURSIVE orgs(org) AS (
+      (SELECT organization_id FROM event_outbox WHERE status = 'PENDING' ORDER BY organization_id LIMIT 1)
+      UNION ALL
+      SELECT (SELECT e.organization_id FROM event_outbox e
+               WHERE e.status = 'PENDING' AND e.organization_id > orgs.org
+               ORDER BY e.organization_id LIMIT 1)
+        FROM orgs
+       WHERE orgs.org IS NOT NULL
+    ), heads AS (
+      SELECT h.id
+        FROM orgs
+        CROSS JOIN LATERAL (
+          SELECT e.id, e.next_attempt_at FROM event_outbox e
+           WHERE e.organization_id = orgs.org AND e.status = 'PENDING'
+           ORDER BY e.id LIMIT 1
+        ) h
+       WHERE orgs.org IS NOT NULL AND h.next_attempt_at <= now()
+    ), due AS (
       SELECT o.id, o.organization_id
         FROM event_outbox o
-       WHERE o.status = 'PENDING' AND o.next_attempt_at <= now()
-         AND NOT EXISTS (SELECT 1 FROM event_outbox p
-                          WHERE p.organization_id = o.organization_id AND p.status = 'PENDING' AND p.id < o.id)
+       WHERE o.id IN (SELECT id FROM heads) AND o.status = 'PENDING' AND o.next_attempt_at <= now()
        ORDER BY o.next_attempt_at, o.id
        LIMIT $1
          FOR UPDATE OF o SKIP LOCKED
