@@ -16,6 +16,7 @@ import io.daytona.webhooks.realtime.RealtimeVerticle;
 import io.daytona.webhooks.status.StatusVerticle;
 import io.daytona.webhooks.svix.SvixVerticle;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -29,7 +30,9 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -108,7 +111,8 @@ public final class WebhookService {
   /** Deploys the verticles, the HTTP one last so that it only answers once every operation has a consumer. */
   private static Future<HttpVerticle> deploy(ServiceContext ctx, ClusterManager cm) {
     Vertx vertx = ctx.vertx();
-    HttpVerticle http = new HttpVerticle(ctx, RealtimeRoutes.create(vertx, ctx));
+    int httpInstances = ctx.config().integer("HTTP_INSTANCES", Runtime.getRuntime().availableProcessors(), 1, 64);
+    List<HttpVerticle> http = new CopyOnWriteArrayList<>();
     return Future.all(
         vertx.deployVerticle(new SvixVerticle(ctx)),
         vertx.deployVerticle(new RealtimeVerticle(ctx)),
@@ -116,9 +120,15 @@ public final class WebhookService {
         vertx.deployVerticle(new InitializationVerticle(ctx)),
         vertx.deployVerticle(new PlatformEventsVerticle(ctx)),
         vertx.deployVerticle(new OutboxDispatcher(ctx)))
-      .compose(v -> vertx.deployVerticle(http))
-      .map(id -> http);
+      // one HTTP verticle per event loop, sharing the port: validation and auth spread over the cores
+      .compose(v -> vertx.deployVerticle(() -> {
+        HttpVerticle verticle = new HttpVerticle(ctx, RealtimeRoutes.create(vertx, ctx));
+        http.add(verticle);
+        return verticle;
+      }, new DeploymentOptions().setInstances(httpInstances)))
+      .map(id -> http.get(0));
   }
+
 
   private static Config hazelcastConfig(ServiceConfig config) {
     Config hz = ConfigUtil.loadConfig();
