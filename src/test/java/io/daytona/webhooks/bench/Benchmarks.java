@@ -504,8 +504,9 @@ public final class Benchmarks {
   // ---------------------------------------------------------------------------------- helpers
 
   private static Process startJar(Path jar, Map<String, String> env) throws IOException {
+    // the heap the README recommends for production (-Xmx256m): resident memory is measured with it
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-      "-jar", jar.toString());
+      "-Xmx256m", "-jar", jar.toString());
     for (String key : ServiceConfig.KEYS) {
       pb.environment().remove(key);
     }
