@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.MessageProducer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
@@ -89,6 +90,7 @@ public final class PlatformPublisher {
   private final CompletableFuture<Void> done = new CompletableFuture<>();
 
   private Vertx vertx;
+  private MessageProducer<JsonObject> producer;
 
   private PlatformPublisher(Map<String, String> options) {
     this.options = options;
@@ -184,15 +186,18 @@ public final class PlatformPublisher {
     JsonObject payload = payload(i);
     EventBus bus = vertx.eventBus();
     switch (mode) {
-      case "publish" -> {
-        bus.publish(eventType, payload);
-        System.out.println("SENT " + eventType + " " + payload.encode());
-        finish(true);
-      }
-      case "send" -> {
-        bus.send(eventType, payload);
-        System.out.println("SENT " + eventType + " " + payload.encode());
-        finish(true);
+      // publish and send do not wait for any node: their future completes once the message is written to
+      // the connection (finishing before that, e.g. closing Vert.x, would lose it)
+      case "publish", "send" -> {
+        MessageProducer<JsonObject> producer = producer(mode);
+        producer.write(payload).onComplete(ar -> {
+          if (ar.succeeded()) {
+            System.out.println("SENT " + eventType + " " + payload.encode());
+          } else {
+            System.out.println("FAILED " + eventType + " " + payload.getString("id") + " " + ar.cause().getMessage());
+          }
+          finish(ar.succeeded());
+        });
       }
       default -> bus.<JsonObject>request(eventType, payload, new DeliveryOptions().setSendTimeout(timeoutMs))
         .onSuccess(reply -> {
@@ -214,6 +219,13 @@ public final class PlatformPublisher {
           }
         });
     }
+  }
+
+  private synchronized MessageProducer<JsonObject> producer(String mode) {
+    if (producer == null) {
+      producer = mode.equals("publish") ? vertx.eventBus().publisher(eventType) : vertx.eventBus().sender(eventType);
+    }
+    return producer;
   }
 
   private void finish(boolean ok) {
@@ -286,6 +298,8 @@ public final class PlatformPublisher {
     hz.setProperty("hazelcast.phone.home.enabled", "false");
     hz.setProperty("hazelcast.logging.type", "jdk");
     hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+    // joining a running cluster: no need to wait for other members starting at the same time
+    hz.setProperty("hazelcast.wait.seconds.before.join", "1");
     return hz;
   }
 
