@@ -1,10 +1,9 @@
 package io.daytona.webhooks;
 
-import com.hazelcast.config.Config;
-import com.hazelcast.config.NetworkConfig;
 import io.daytona.webhooks.auth.ApiKeys;
 import io.daytona.webhooks.auth.Authenticator;
 import io.daytona.webhooks.auth.DevelopmentKey;
+import io.daytona.webhooks.cluster.Clustering;
 import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.db.Database;
 import io.daytona.webhooks.delivery.OutboxDispatcher;
@@ -25,8 +24,6 @@ import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
-import io.vertx.spi.cluster.hazelcast.ConfigUtil;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,10 +64,11 @@ public final class WebhookService {
     ClusterManager clusterManager = null;
     Future<Vertx> vertxFuture;
     if (config.cluster) {
-      clusterManager = new HazelcastClusterManager(hazelcastConfig(config));
-      String host = config.clusterHost == null ? "127.0.0.1" : config.clusterHost;
-      options.getEventBusOptions().setHost(host).setPort(config.clusterEventBusPort).setClusterPublicHost(host);
-      vertxFuture = Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered();
+      clusterManager = Clustering.clusterManager(config);
+      Clustering.configureEventBus(options.getEventBusOptions(), config);
+      ClusterManager joined = clusterManager;
+      vertxFuture = Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
+        .onSuccess(v -> Clustering.logMembership(joined));
     } else {
       vertxFuture = Future.succeededFuture(Vertx.builder().with(options).build());
     }
@@ -127,26 +125,6 @@ public final class WebhookService {
         return verticle;
       }, new DeploymentOptions().setInstances(httpInstances)))
       .map(id -> http.get(0));
-  }
-
-
-  private static Config hazelcastConfig(ServiceConfig config) {
-    Config hz = ConfigUtil.loadConfig();
-    hz.setClusterName(config.clusterName);
-    NetworkConfig network = hz.getNetworkConfig();
-    network.setPort(config.clusterPort).setPortAutoIncrement(true);
-    if (config.clusterHost != null) {
-      network.setPublicAddress(config.clusterHost + ":" + config.clusterPort);
-      network.getInterfaces().setEnabled(true).addInterface(config.clusterHost);
-    }
-    network.getJoin().getMulticastConfig().setEnabled(false);
-    network.getJoin().getAutoDetectionConfig().setEnabled(false);
-    network.getJoin().getTcpIpConfig().setEnabled(true).setMembers(config.clusterMembers.isEmpty()
-      ? java.util.List.of((config.clusterHost == null ? "127.0.0.1" : config.clusterHost) + ":" + config.clusterPort)
-      : config.clusterMembers);
-    hz.setProperty("hazelcast.phone.home.enabled", "false");
-    hz.setProperty("hazelcast.logging.type", "slf4j");
-    return hz;
   }
 
   public Vertx vertx() {
