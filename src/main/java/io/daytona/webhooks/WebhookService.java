@@ -109,7 +109,7 @@ public final class WebhookService {
   /** Deploys the verticles, the HTTP one last so that it only answers once every operation has a consumer. */
   private static Future<HttpVerticle> deploy(ServiceContext ctx, ClusterManager cm) {
     Vertx vertx = ctx.vertx();
-    int httpInstances = ctx.config().integer("HTTP_INSTANCES", Runtime.getRuntime().availableProcessors(), 1, 64);
+    int httpInstances = ctx.config().integer("HTTP_INSTANCES", 1, 1, 64);
     List<HttpVerticle> http = new CopyOnWriteArrayList<>();
     return Future.all(
         vertx.deployVerticle(new SvixVerticle(ctx)),
@@ -118,7 +118,7 @@ public final class WebhookService {
         vertx.deployVerticle(new InitializationVerticle(ctx)),
         vertx.deployVerticle(new PlatformEventsVerticle(ctx)),
         vertx.deployVerticle(new OutboxDispatcher(ctx)))
-      // one HTTP verticle per event loop, sharing the port: validation and auth spread over the cores
+      // HTTP_INSTANCES verticles sharing the port (default 1: with port 0, instances may not share one port)
       .compose(v -> vertx.deployVerticle(() -> {
         HttpVerticle verticle = new HttpVerticle(ctx, RealtimeRoutes.create(vertx, ctx));
         http.add(verticle);
