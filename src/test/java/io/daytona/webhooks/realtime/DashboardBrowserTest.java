@@ -43,6 +43,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * organization's endpoints and shows a live {@code webhook.delivered} after a webhook is sent
  * through the Svix stand-in. The screenshot is kept as {@code target/dashboard.png}.
  */
+// Disabled as a whole, so that neither the service nor Chromium starts for nothing (open in issue 6)
+@org.junit.jupiter.api.Disabled("UNFINISHED: Page.navigate answers but Runtime.evaluate replies never arrive over CDP; "
+  + "to be fixed before relying on this test")
 class DashboardBrowserTest {
 
   private static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
@@ -182,7 +185,6 @@ class DashboardBrowserTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled("UNFINISHED: Page.navigate answers but Runtime.evaluate replies never arrive over CDP; to be fixed before relying on this test")
   void theDashboardShowsEndpointsAndALiveDeliveryAfterAWebhookIsSent() throws Exception {
     String org = "org-dash-" + UUID.randomUUID().toString().substring(0, 8);
     String token = TestTokens.user(service.vertx(), "dashboard-user", org);
