@@ -1,10 +1,9 @@
 package io.daytona.webhooks;
 
-import com.hazelcast.config.Config;
-import com.hazelcast.config.NetworkConfig;
 import io.daytona.webhooks.auth.ApiKeys;
 import io.daytona.webhooks.auth.Authenticator;
 import io.daytona.webhooks.auth.DevelopmentKey;
+import io.daytona.webhooks.cluster.Clustering;
 import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.db.Database;
 import io.daytona.webhooks.delivery.OutboxDispatcher;
@@ -16,6 +15,7 @@ import io.daytona.webhooks.realtime.RealtimeVerticle;
 import io.daytona.webhooks.status.StatusVerticle;
 import io.daytona.webhooks.svix.SvixVerticle;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -24,12 +24,12 @@ import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
-import io.vertx.spi.cluster.hazelcast.ConfigUtil;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -64,10 +64,11 @@ public final class WebhookService {
     ClusterManager clusterManager = null;
     Future<Vertx> vertxFuture;
     if (config.cluster) {
-      clusterManager = new HazelcastClusterManager(hazelcastConfig(config));
-      String host = config.clusterHost == null ? "127.0.0.1" : config.clusterHost;
-      options.getEventBusOptions().setHost(host).setPort(config.clusterEventBusPort).setClusterPublicHost(host);
-      vertxFuture = Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered();
+      clusterManager = Clustering.clusterManager(config);
+      Clustering.configureEventBus(options.getEventBusOptions(), config);
+      ClusterManager joined = clusterManager;
+      vertxFuture = Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
+        .onSuccess(v -> Clustering.logMembership(joined));
     } else {
       vertxFuture = Future.succeededFuture(Vertx.builder().with(options).build());
     }
@@ -108,7 +109,8 @@ public final class WebhookService {
   /** Deploys the verticles, the HTTP one last so that it only answers once every operation has a consumer. */
   private static Future<HttpVerticle> deploy(ServiceContext ctx, ClusterManager cm) {
     Vertx vertx = ctx.vertx();
-    HttpVerticle http = new HttpVerticle(ctx, RealtimeRoutes.create(vertx, ctx));
+    int httpInstances = ctx.config().integer("HTTP_INSTANCES", 1, 1, 64);
+    List<HttpVerticle> http = new CopyOnWriteArrayList<>();
     return Future.all(
         vertx.deployVerticle(new SvixVerticle(ctx)),
         vertx.deployVerticle(new RealtimeVerticle(ctx)),
@@ -116,27 +118,13 @@ public final class WebhookService {
         vertx.deployVerticle(new InitializationVerticle(ctx)),
         vertx.deployVerticle(new PlatformEventsVerticle(ctx)),
         vertx.deployVerticle(new OutboxDispatcher(ctx)))
-      .compose(v -> vertx.deployVerticle(http))
-      .map(id -> http);
-  }
-
-  private static Config hazelcastConfig(ServiceConfig config) {
-    Config hz = ConfigUtil.loadConfig();
-    hz.setClusterName(config.clusterName);
-    NetworkConfig network = hz.getNetworkConfig();
-    network.setPort(config.clusterPort).setPortAutoIncrement(true);
-    if (config.clusterHost != null) {
-      network.setPublicAddress(config.clusterHost + ":" + config.clusterPort);
-      network.getInterfaces().setEnabled(true).addInterface(config.clusterHost);
-    }
-    network.getJoin().getMulticastConfig().setEnabled(false);
-    network.getJoin().getAutoDetectionConfig().setEnabled(false);
-    network.getJoin().getTcpIpConfig().setEnabled(true).setMembers(config.clusterMembers.isEmpty()
-      ? java.util.List.of((config.clusterHost == null ? "127.0.0.1" : config.clusterHost) + ":" + config.clusterPort)
-      : config.clusterMembers);
-    hz.setProperty("hazelcast.phone.home.enabled", "false");
-    hz.setProperty("hazelcast.logging.type", "slf4j");
-    return hz;
+      // HTTP_INSTANCES verticles sharing the port (default 1: with port 0, instances may not share one port)
+      .compose(v -> vertx.deployVerticle(() -> {
+        HttpVerticle verticle = new HttpVerticle(ctx, RealtimeRoutes.create(vertx, ctx));
+        http.add(verticle);
+        return verticle;
+      }, new DeploymentOptions().setInstances(httpInstances)))
+      .map(id -> http.get(0));
   }
 
   public Vertx vertx() {

@@ -26,7 +26,7 @@ public final class ServiceConfig {
 
   /** Every configuration key; each is also read from the environment variable of the same name. */
   public static final List<String> KEYS = List.of(
-    "HTTP_HOST", "HTTP_PORT",
+    "HTTP_HOST", "HTTP_PORT", "HTTP_INSTANCES",
     "DATABASE_URL", "WEBHOOKS_DATA_DIR", "DATABASE_POOL_SIZE",
     "SVIX_AUTH_TOKEN", "SVIX_SERVER_URL", "SVIX_OPERATIONAL_WEBHOOK_SECRET", "SVIX_TIMEOUT_MS",
     "JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_ISSUER", "JWT_AUDIENCE",

@@ -42,10 +42,13 @@ public final class OutboxDispatcher extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
   private static final long PRUNE_INTERVAL_MS = 15 * 60_000L;
   private static final int PRUNE_CHUNK = 10_000;
+  /** Most rows of one organization taken by one claim. */
+  private static final int MAX_CHAIN = 100;
 
   private final ServiceContext ctx;
   private final OutboxRepository repository;
   private final OutboxMetrics metrics;
+  private final SentRecorder sentRecorder;
   private final ArrayDeque<List<Claimed>> chains = new ArrayDeque<>();
 
   private int batchSize;
@@ -70,13 +73,14 @@ public final class OutboxDispatcher extends VerticleBase {
     this.ctx = ctx;
     this.repository = new OutboxRepository(ctx.database().pool());
     this.metrics = new OutboxMetrics(ctx.meters());
+    this.sentRecorder = new SentRecorder(repository);
   }
 
   @Override
   public Future<?> start() {
     ServiceConfig c = ctx.config();
-    batchSize = c.integer("OUTBOX_BATCH_SIZE", 100, 1, 1000);
-    concurrency = c.integer("OUTBOX_CONCURRENCY", 8, 1, 256);
+    batchSize = c.integer("OUTBOX_BATCH_SIZE", 500, 1, 5000);
+    concurrency = c.integer("OUTBOX_CONCURRENCY", 32, 1, 256);
     pollMs = c.integer("OUTBOX_POLL_INTERVAL_MS", 1000, 10, 600_000);
     backoffBaseMs = c.integer("OUTBOX_BACKOFF_BASE_MS", 500, 1, 600_000);
     backoffFactor = c.decimal("OUTBOX_BACKOFF_FACTOR", 2.0, 1.0, 10.0);
@@ -122,7 +126,7 @@ public final class OutboxDispatcher extends VerticleBase {
     }
     claiming = true;
     again = false;
-    repository.claim(batchSize, batchSize, leaseMs).onComplete(ar -> {
+    repository.claim(batchSize, batchSize, leaseMs, MAX_CHAIN).onComplete(ar -> {
       claiming = false;
       if (ar.failed()) {
         if (!claimFailureLogged && !stopped && !String.valueOf(ar.cause().getMessage()).contains("closed")) {
@@ -193,22 +197,18 @@ public final class OutboxDispatcher extends VerticleBase {
     return vertx.eventBus().<JsonObject>request(Addresses.svix("createMessage"), request,
         new DeliveryOptions().setSendTimeout(svixRequestTimeoutMs))
       .onComplete(ar -> LOG.debug("svix answered for {}: {}", row.id(), ar.succeeded() ? "ok" : ar.cause().getMessage()))
-      .compose(reply -> repository.markSent(row.id(), reply.body().getString("id"), null)
-        .map(latency -> {
-          metrics.sent(latency);
-          return true;
-        }))
+      .map(reply -> {
+        sent(row, reply.body().getString("id"), null);
+        return true;
+      })
       .recover(err -> outcome(row, err));
   }
 
   private Future<Boolean> outcome(Claimed row, Throwable err) {
     ApiError e = ApiError.from(err);
     if (e.status() == 409) {
-      return repository.markSent(row.id(), null, "Svix already had this eventId (409): counted as sent")
-        .map(latency -> {
-          metrics.sent(latency);
-          return true;
-        });
+      sent(row, null, "Svix already had this eventId (409): counted as sent");
+      return Future.succeededFuture(true);
     }
     if (retryable(e)) {
       long delay = backoff(row.attempts() + 1, e.retryAfterSeconds());
@@ -225,6 +225,15 @@ public final class OutboxDispatcher extends VerticleBase {
       .onSuccess(v -> metrics.failed())
       .map(true)
       .otherwise(false);
+  }
+
+  /** Svix has the message: the chain goes on while the row is recorded SENT in the next batch. */
+  private void sent(Claimed row, String svixMessageId, String note) {
+    sentRecorder.sent(row.id(), svixMessageId, note).onSuccess(latency -> {
+      if (latency != null) {
+        metrics.sent(latency);
+      }
+    });
   }
 
   /** 429, 5xx, timeouts and refused connections (502/503/504 from the Svix verticle) are worth another try. */

@@ -34,29 +34,49 @@ public final class OutboxRepository {
   /**
    * Claims work for one dispatcher. An organization takes part only when its oldest PENDING row
    * (its head) is due and not locked by another claimer; then the head and the following pending
-   * rows of that organization (in id order) are leased together, so only the holder of the head
-   * sends that organization's events and they reach Svix in order. $1 = most organizations,
-   * $2 = most rows in all, $3 = lease in milliseconds.
+   * rows of that organization (in id order, at most $4) are leased together, so only the holder of
+   * the head sends that organization's events and they reach Svix in order. The organizations with
+   * pending rows are found by a skip scan of the partial index {@code event_outbox_org_pending}
+   * (one probe per organization) and each head by one more probe, so a claim costs about the number
+   * of organizations with a backlog, not the size of the backlog. Oldest due heads go first.
+   * $1 = most organizations, $2 = most rows in all, $3 = lease in milliseconds, $4 = most rows per
+   * organization.
    */
   static final String CLAIM = """
-    WITH heads AS (
-      SELECT DISTINCT ON (organization_id) id
-        FROM event_outbox
-       WHERE status = 'PENDING'
-       ORDER BY organization_id, id
+    WITH RECURSIVE orgs(org) AS (
+      (SELECT organization_id FROM event_outbox WHERE status = 'PENDING' ORDER BY organization_id LIMIT 1)
+      UNION ALL
+      SELECT (SELECT e.organization_id FROM event_outbox e
+               WHERE e.status = 'PENDING' AND e.organization_id > orgs.org
+               ORDER BY e.organization_id LIMIT 1)
+        FROM orgs
+       WHERE orgs.org IS NOT NULL
+    ), heads AS (
+      SELECT h.id
+        FROM orgs
+        CROSS JOIN LATERAL (
+          SELECT e.id, e.next_attempt_at FROM event_outbox e
+           WHERE e.organization_id = orgs.org AND e.status = 'PENDING'
+           ORDER BY e.id LIMIT 1
+        ) h
+       WHERE orgs.org IS NOT NULL AND h.next_attempt_at <= now()
     ), due AS (
       SELECT o.id, o.organization_id
         FROM event_outbox o
-        JOIN heads h ON h.id = o.id
-       WHERE o.status = 'PENDING' AND o.next_attempt_at <= now()
+       WHERE o.id IN (SELECT id FROM heads) AND o.status = 'PENDING' AND o.next_attempt_at <= now()
        ORDER BY o.next_attempt_at, o.id
        LIMIT $1
          FOR UPDATE OF o SKIP LOCKED
     ), chain AS (
-      SELECT e.id, row_number() OVER (PARTITION BY e.organization_id ORDER BY e.id) AS rn
-        FROM event_outbox e
-        JOIN due d ON d.organization_id = e.organization_id
-       WHERE e.status = 'PENDING' AND e.id >= d.id
+      SELECT c.id, c.rn
+        FROM due d
+        CROSS JOIN LATERAL (
+          SELECT e.id, row_number() OVER (ORDER BY e.id) AS rn
+            FROM event_outbox e
+           WHERE e.organization_id = d.organization_id AND e.status = 'PENDING' AND e.id >= d.id
+           ORDER BY e.id
+           LIMIT $4
+        ) c
     ), picked AS (
       SELECT id FROM chain ORDER BY rn, id LIMIT $2
     )
@@ -65,6 +85,16 @@ public final class OutboxRepository {
       FROM picked p
      WHERE t.id = p.id AND t.status = 'PENDING'
     RETURNING t.id, t.organization_id, t.event_type, t.event_id, t.payload, t.attempts, t.created_at
+    """;
+
+  /** Marks many rows sent in one statement; answers each row's seconds from acceptance to now. */
+  static final String MARK_SENT = """
+    UPDATE event_outbox t
+       SET status = 'SENT', sent_at = now(), svix_message_id = u.message_id, attempts = t.attempts + 1,
+           last_error = u.note
+      FROM unnest($1::int8[], $2::text[], $3::text[]) AS u(id, message_id, note)
+     WHERE t.id = u.id AND t.status = 'PENDING'
+    RETURNING t.id, extract(epoch FROM now() - t.created_at)::float8 AS latency
     """;
 
   private final Pool pool;
@@ -104,8 +134,9 @@ public final class OutboxRepository {
   }
 
   /** Claims due rows; see {@link #CLAIM}. */
-  public Future<List<Claimed>> claim(int maxOrganizations, int maxRows, long leaseMillis) {
-    return pool.preparedQuery(CLAIM).execute(Tuple.of(maxOrganizations, maxRows, leaseMillis)).map(rs -> {
+  public Future<List<Claimed>> claim(int maxOrganizations, int maxRows, long leaseMillis, int maxRowsPerOrganization) {
+    return pool.preparedQuery(CLAIM).execute(Tuple.of(maxOrganizations, maxRows, leaseMillis, maxRowsPerOrganization))
+      .map(rs -> {
       List<Claimed> out = new ArrayList<>();
       for (Row r : rs) {
         out.add(new Claimed(r.getLong("id"), r.getString("organization_id"), r.getString("event_type"),
@@ -117,13 +148,15 @@ public final class OutboxRepository {
     });
   }
 
-  /** Marks a row sent; answers the seconds from acceptance to now (null when it was no longer pending). */
-  public Future<Double> markSent(long id, String svixMessageId, String note) {
-    return pool.preparedQuery("UPDATE event_outbox SET status = 'SENT', sent_at = now(), svix_message_id = $2, "
-        + "attempts = attempts + 1, last_error = $3 WHERE id = $1 AND status = 'PENDING' "
-        + "RETURNING extract(epoch FROM now() - created_at)::float8 AS latency")
-      .execute(Tuple.of(id, svixMessageId, note))
-      .map(rs -> rs.iterator().hasNext() ? rs.iterator().next().getDouble("latency") : null);
+  /** Marks rows sent (ids, Svix message ids, notes: same length); answers row id → seconds since acceptance. */
+  public Future<java.util.Map<Long, Double>> markSent(Long[] ids, String[] svixMessageIds, String[] notes) {
+    return pool.preparedQuery(MARK_SENT)
+      .execute(Tuple.of(ids, svixMessageIds, notes))
+      .map(rs -> {
+        java.util.Map<Long, Double> out = new java.util.HashMap<>();
+        rs.forEach(r -> out.put(r.getLong("id"), r.getDouble("latency")));
+        return out;
+      });
   }
 
   /** Schedules another attempt in {@code delayMillis}. */

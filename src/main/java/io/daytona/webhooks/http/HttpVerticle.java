@@ -68,7 +68,10 @@ public final class HttpVerticle extends VerticleBase {
         server = vertx.createHttpServer(new HttpServerOptions()
           .setHost(ctx.config().httpHost)
           .setPort(ctx.config().httpPort)
-          .setCompressionSupported(true));
+          .setCompressionSupported(true)
+          // no cleartext HTTP/2 upgrade: a java.net.http client's h2c upgrade of a large compressed
+          // response (/metrics) was seen to hang; HTTP/1.1 keep-alive serves every client here
+          .setHttp2ClearTextEnabled(false));
         return server.requestHandler(root).listen();
       })
       .onSuccess(s -> LOG.info("HTTP API listening on http://{}:{}{}", ctx.config().httpHost, s.actualPort(), BASE_PATH));

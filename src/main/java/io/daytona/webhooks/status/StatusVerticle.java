@@ -1,6 +1,7 @@
 package io.daytona.webhooks.status;
 
 import io.daytona.webhooks.ServiceContext;
+import io.daytona.webhooks.cluster.Clustering;
 import io.daytona.webhooks.bus.Addresses;
 import io.daytona.webhooks.bus.ApiConsumer;
 import io.daytona.webhooks.bus.ApiReply;
@@ -69,11 +70,8 @@ public final class StatusVerticle extends VerticleBase {
     });
   }
 
+  /** Hazelcast addresses {@code host:port} of every member of the cluster, this node included. */
   private JsonArray members() {
-    JsonArray out = new JsonArray();
-    if (clusterManager != null) {
-      clusterManager.getNodes().stream().sorted().forEach(out::add);
-    }
-    return out;
+    return new JsonArray(Clustering.members(clusterManager));
   }
 }

@@ -77,6 +77,10 @@ public final class Benchmarks {
     standIn.deliveryEnabled(false);
     log("Svix stand-in on " + standIn.serverUrl() + ", PostgreSQL " + TestDatabase.serverUrl());
 
+    if ("rest".equals(System.getProperty("bench.only"))) {
+      log(restAndResources());
+      return;
+    }
     Stats durable = durablePipeline();
     standIn.reset();
     Stats naive = naiveBaseline();
@@ -318,6 +322,10 @@ public final class Benchmarks {
       "JWT_SECRET", TestTokens.SECRET, "HTTP_PORT", String.valueOf(port), "HTTP_HOST", "127.0.0.1",
       "SVIX_AUTH_TOKEN", standIn.token(), "SVIX_SERVER_URL", standIn.serverUrl(),
       "WEBHOOKS_DATA_DIR", Files.createTempDirectory("bench-data").toString()));
+    if ("false".equals(System.getProperty("bench.dispatch"))) {
+      env.put("OUTBOX_POLL_INTERVAL_MS", "600000");
+      env.put("OUTBOX_BATCH_SIZE", "1");
+    }
     Process service = startJar(jar, env);
     double readyExternal = awaitReady(port, service);
     out.append(String.format(Locale.ROOT, "| start-up to ready, external PostgreSQL | %.2f s |%n", readyExternal));
@@ -496,8 +504,9 @@ public final class Benchmarks {
   // ---------------------------------------------------------------------------------- helpers
 
   private static Process startJar(Path jar, Map<String, String> env) throws IOException {
+    // the heap the README recommends for production (-Xmx256m): resident memory is measured with it
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-      "-jar", jar.toString());
+      "-Xmx256m", "-jar", jar.toString());
     for (String key : ServiceConfig.KEYS) {
       pb.environment().remove(key);
     }

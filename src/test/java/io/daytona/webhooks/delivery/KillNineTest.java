@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
-import static io.daytona.webhooks.delivery.OutboxDeliveryTest.eventually;
+import static io.daytona.webhooks.testsupport.Eventually.eventually;
 import static io.daytona.webhooks.testsupport.svix.SvixStandIn.block;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,6 @@
 package io.daytona.webhooks.delivery;
 
+import static io.daytona.webhooks.testsupport.Eventually.eventually;
 import io.daytona.webhooks.WebhookService;
 import io.daytona.webhooks.bus.Addresses;
 import io.daytona.webhooks.testsupport.TestDatabase;
@@ -241,20 +242,6 @@ class OutboxDeliveryTest {
     assertThat(status.getJsonObject("outbox").getLong("failed")).isEqualTo(1);
   }
 
-  /** Polls {@code condition} on the test thread (it may block, e.g. JDBC) until it holds; fails after {@code timeout}. */
-  static void eventually(java.util.function.BooleanSupplier condition, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within " + timeout);
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
-  }
+
 
 }

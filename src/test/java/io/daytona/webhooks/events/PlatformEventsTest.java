@@ -1,5 +1,6 @@
 package io.daytona.webhooks.events;
 
+import static io.daytona.webhooks.testsupport.Eventually.eventually;
 import io.daytona.webhooks.WebhookService;
 import io.daytona.webhooks.testsupport.TestDatabase;
 import io.daytona.webhooks.testsupport.TestService;
@@ -299,20 +300,6 @@ class PlatformEventsTest {
     assertThat(metric("webhooks_outbox_accepted_total")).isEqualTo(3.0);
   }
 
-  /** Polls {@code condition} on the test thread (it may block, e.g. JDBC) until it holds; fails after {@code timeout}. */
-  static void eventually(java.util.function.BooleanSupplier condition, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within " + timeout);
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
-  }
+
 
 }

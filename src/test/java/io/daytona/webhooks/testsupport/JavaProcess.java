@@ -24,11 +24,17 @@ public final class JavaProcess {
    * @param env the child's extra environment; a value of null removes the variable
    */
   public static JavaProcess start(String mainClass, Map<String, String> env, String... args) throws IOException {
+    return startWithClasspath(System.getProperty("java.class.path"), mainClass, env, args);
+  }
+
+  /** Like {@link #start}, with the given classpath instead of this JVM's (e.g. a program that must not see this project). */
+  public static JavaProcess startWithClasspath(String classpath, String mainClass, Map<String, String> env, String... args)
+    throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx256m");
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.add(classpath);
     command.add(mainClass);
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command);
