@@ -46,9 +46,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * kept as {@code target/dashboard.png}. Without {@code /usr/bin/chromium} the test FAILS (CI
  * installs it): it never skips silently.
  */
-// Disabled as a whole, so that neither the service nor Chromium starts for nothing (open in issue 6)
-@org.junit.jupiter.api.Disabled("UNFINISHED: Page.navigate answers but Runtime.evaluate replies never arrive over CDP; "
-  + "to be fixed before relying on this test")
 class DashboardBrowserTest {
 
   private static final Path CHROMIUM = Paths.get(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
