@@ -186,6 +186,31 @@ class HttpContractTest {
 
   // ------------------------------------------------------------------ helpers
 
+  @Test
+  void theDashboardPageAndEveryScriptItLoadsAreServedWithoutCredentials() throws Exception {
+    HttpResponse<Buffer> page = anonymous("/");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.getHeader("Content-Type")).startsWith("text/html");
+    List<String> scripts = new java.util.ArrayList<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("<(?:script src|link rel=\"stylesheet\" href)=\"([^\"]+)\"")
+      .matcher(page.bodyAsString());
+    while (m.find()) {
+      scripts.add(m.group(1));
+    }
+    assertThat(scripts).contains("/assets/vendor/vertx-eventbus.js", "/assets/dashboard.js")
+      .anyMatch(s -> s.contains("sockjs"));
+    for (String script : scripts) {
+      HttpResponse<Buffer> asset = anonymous(script);
+      assertThat(asset.statusCode()).as(script).isEqualTo(200);
+      assertThat(asset.body().length()).as(script).isGreaterThan(100);
+    }
+    // the vendored event-bus client is served byte for byte as published (see src/main/vendor/README.md)
+    byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+      .digest(anonymous("/assets/vendor/vertx-eventbus.js").body().getBytes());
+    assertThat(java.util.HexFormat.of().formatHex(digest))
+      .isEqualTo("d2c17cc01b039c05afe9f3a1cb32f3980a9562843a1ede5c91f2acea3641d658");
+  }
+
   private static List<String> pointers(JsonObject problem) {
     return problem.getJsonArray("errors").stream().map(o -> ((JsonObject) o).getString("pointer")).toList();
   }
@@ -201,6 +226,10 @@ class HttpContractTest {
 
   private static HttpResponse<Buffer> get(String path) throws Exception {
     return await(client.get(path).putHeader("Authorization", token).send());
+  }
+
+  private static HttpResponse<Buffer> anonymous(String path) throws Exception {
+    return await(client.get(path).send());
   }
 
   private static HttpResponse<Buffer> post(String path, JsonObject body) throws Exception {
