@@ -50,6 +50,7 @@ public final class RealtimeBridge implements Handler<BridgeEvent> {
         String address = event.getRawMessage() == null ? null : event.getRawMessage().getString("address");
         mayRegister(address, authorization).onComplete(ar -> {
           if (ar.succeeded() && ar.result()) {
+            LOG.debug("REGISTER for '{}' accepted", address);
             event.tryComplete(true);
           } else {
             refuse(event, "{} for '{}' refused: missing or insufficient credentials", type);
@@ -63,7 +64,10 @@ public final class RealtimeBridge implements Handler<BridgeEvent> {
         }
         event.complete(!full);
       }
-      default -> event.complete(true);
+      default -> {
+        LOG.debug("{} {}", type, event.getRawMessage() == null ? "" : event.getRawMessage().getString("address", ""));
+        event.complete(true);
+      }
     }
   }
 

@@ -49,6 +49,7 @@ public final class RealtimeEvents {
 
   public static void publish(Vertx vertx, String type, String organizationId, Object data) {
     JsonObject message = message(type, organizationId, data);
+    LOG.debug("Publishing {} for organization {}", type, organizationId);
     vertx.eventBus().publish(Addresses.org(organizationId), message);
     vertx.eventBus().publish(Addresses.ADMIN, message);
   }
