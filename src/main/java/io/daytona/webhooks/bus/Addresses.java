@@ -49,6 +49,6 @@ public final class Addresses {
     return SVIX_PREFIX + action;
   }
 
-  /** Local nudge to the outbox dispatcher: new rows were committed (body: organization id or null). */
+  /** Local nudge to the outbox dispatcher: new rows were committed (body: JSON array of their organization ids). */
   public static final String OUTBOX_WAKE_UP = "webhooks.outbox.wake-up";
 }

@@ -9,6 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +19,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +36,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * eventId and an idempotency key; Svix answering 409 for the eventId counts as sent (this also
  * covers a lease that expired while its holder was still sending).
  *
- * <p>Wakes up on {@link Addresses#OUTBOX_WAKE_UP} after commits and every
+ * <p>Wakes up on {@link Addresses#OUTBOX_WAKE_UP} after commits (unless every organization of the
+ * commit has a chain here already: that chain's end claims the new rows) and every
  * {@code OUTBOX_POLL_INTERVAL_MS}. While Svix is not configured nothing is claimed: rows wait.
  */
 public final class OutboxDispatcher extends VerticleBase {
@@ -44,12 +47,21 @@ public final class OutboxDispatcher extends VerticleBase {
   private static final int PRUNE_CHUNK = 10_000;
   /** Most rows of one organization taken by one claim. */
   private static final int MAX_CHAIN = 100;
+  /**
+   * Least time between a claim that found nothing and the next one. Every commit wakes the
+   * dispatcher up; while the only organizations with new rows are already being sent (their heads
+   * leased), each such claim finds nothing, and claiming on every wake-up kept a database core
+   * busy under load.
+   */
+  private static final long IDLE_CLAIM_GAP_MS = 50;
 
   private final ServiceContext ctx;
   private final OutboxRepository repository;
   private final OutboxMetrics metrics;
   private final SentRecorder sentRecorder;
   private final ArrayDeque<List<Claimed>> chains = new ArrayDeque<>();
+  /** Organizations with a chain queued or running here, and how many. */
+  private final Map<String, Integer> busyOrganizations = new HashMap<>();
 
   private int batchSize;
   private int concurrency;
@@ -65,6 +77,9 @@ public final class OutboxDispatcher extends VerticleBase {
   private boolean claiming;
   private boolean again;
   private boolean lastClaimFull;
+  private boolean lastClaimEmpty;
+  private long lastClaimAt;
+  private boolean gapTimerSet;
   private boolean stopped;
   private boolean claimFailureLogged;
   private MessageConsumer<Object> wakeUps;
@@ -95,7 +110,12 @@ public final class OutboxDispatcher extends VerticleBase {
       LOG.info("Outbox dispatcher idle: Svix is not configured, accepted events wait in the outbox");
       return Future.succeededFuture();
     }
-    wakeUps = vertx.eventBus().localConsumer(Addresses.OUTBOX_WAKE_UP, m -> tick());
+    wakeUps = vertx.eventBus().localConsumer(Addresses.OUTBOX_WAKE_UP, m -> {
+      // new rows only of organizations this dispatcher is sending already: their chains' ends claim them
+      if (!(m.body() instanceof JsonArray orgs) || !busyOrganizations.keySet().containsAll(orgs.getList())) {
+        tick();
+      }
+    });
     return wakeUps.completion().onSuccess(v -> {
       vertx.setPeriodic(pollMs, t -> tick());
       tick();
@@ -121,11 +141,26 @@ public final class OutboxDispatcher extends VerticleBase {
       return;
     }
     if (claiming || !chains.isEmpty()) {
+      // a claim is under way or claimed chains wait for a slot: the claim's end or a finishing chain ticks again
       again = true;
+      return;
+    }
+    long wait = lastClaimEmpty ? lastClaimAt + IDLE_CLAIM_GAP_MS - System.currentTimeMillis() : 0;
+    if (wait > 0) {
+      // the last claim found nothing: wake-ups (one per commit) claim again at most every IDLE_CLAIM_GAP_MS
+      again = true;
+      if (!gapTimerSet) {
+        gapTimerSet = true;
+        vertx.setTimer(wait, t -> {
+          gapTimerSet = false;
+          tick();
+        });
+      }
       return;
     }
     claiming = true;
     again = false;
+    lastClaimAt = System.currentTimeMillis();
     repository.claim(batchSize, batchSize, leaseMs, MAX_CHAIN).onComplete(ar -> {
       claiming = false;
       if (ar.failed()) {
@@ -143,9 +178,11 @@ public final class OutboxDispatcher extends VerticleBase {
         return;
       }
       lastClaimFull = rows.size() >= batchSize;
+      lastClaimEmpty = rows.isEmpty();
       Map<String, List<Claimed>> byOrg = new LinkedHashMap<>();
       rows.forEach(r -> byOrg.computeIfAbsent(r.organizationId(), k -> new ArrayList<>()).add(r));
       chains.addAll(byOrg.values());
+      byOrg.keySet().forEach(org -> busyOrganizations.merge(org, 1, Integer::sum));
       pump();
       if (chains.isEmpty() && (again || (lastClaimFull && running < concurrency))) {
         tick();
@@ -157,8 +194,9 @@ public final class OutboxDispatcher extends VerticleBase {
     while (!stopped && running < concurrency && !chains.isEmpty()) {
       List<Claimed> chain = chains.poll();
       running++;
-      runChain(chain, 0).onComplete(ar -> {
+      runChain(chain, 0, Future.succeededFuture()).onComplete(ar -> {
         running--;
+        busyOrganizations.computeIfPresent(chain.get(0).organizationId(), (org, n) -> n > 1 ? n - 1 : null);
         pump();
         boolean progress = ar.succeeded() && ar.result();
         if (chains.isEmpty() && (progress || lastClaimFull || again)) {
@@ -168,14 +206,19 @@ public final class OutboxDispatcher extends VerticleBase {
     }
   }
 
-  /** Sends the chain's rows in order; true when every row was settled (sent or failed for good). */
-  private Future<Boolean> runChain(List<Claimed> chain, int index) {
+  /**
+   * Sends the chain's rows in order; true when every row was settled (sent or failed for good).
+   * The chain ends only once its last SENT is recorded: until then that row is still PENDING and
+   * leased, which would hide the organization from the next claim.
+   */
+  private Future<Boolean> runChain(List<Claimed> chain, int index, Future<?> recorded) {
     if (index >= chain.size() || stopped) {
-      return Future.succeededFuture(index >= chain.size());
+      boolean all = index >= chain.size();
+      return recorded.transform(ar -> Future.succeededFuture(all));
     }
-    return deliver(chain.get(index)).compose(settled -> {
-      if (settled) {
-        return runChain(chain, index + 1);
+    return deliver(chain.get(index)).compose(outcome -> {
+      if (outcome.settled()) {
+        return runChain(chain, index + 1, outcome.recorded());
       }
       // the row waits for its retry and holds its organization back; the rest of the chain gives up its lease,
       // so that whoever claims the organization's head next also takes these rows
@@ -186,8 +229,17 @@ public final class OutboxDispatcher extends VerticleBase {
 
   // ---------------------------------------------------------------- one row
 
-  /** Creates the row's message in Svix and records the outcome; true when the row is settled. */
-  private Future<Boolean> deliver(Claimed row) {
+  /** How one row ended: settled (sent or failed for good) or not; {@code recorded} completes when that is in the table. */
+  private record Outcome(boolean settled, Future<?> recorded) {
+    static final Outcome UNSETTLED = new Outcome(false, Future.succeededFuture());
+
+    static Outcome settledAndRecorded() {
+      return new Outcome(true, Future.succeededFuture());
+    }
+  }
+
+  /** Creates the row's message in Svix and records the outcome. */
+  private Future<Outcome> deliver(Claimed row) {
     JsonObject request = new JsonObject()
       .put("organizationId", row.organizationId())
       .put("eventType", row.eventType())
@@ -197,18 +249,14 @@ public final class OutboxDispatcher extends VerticleBase {
     return vertx.eventBus().<JsonObject>request(Addresses.svix("createMessage"), request,
         new DeliveryOptions().setSendTimeout(svixRequestTimeoutMs))
       .onComplete(ar -> LOG.debug("svix answered for {}: {}", row.id(), ar.succeeded() ? "ok" : ar.cause().getMessage()))
-      .map(reply -> {
-        sent(row, reply.body().getString("id"), null);
-        return true;
-      })
+      .map(reply -> new Outcome(true, sent(row, reply.body().getString("id"), null)))
       .recover(err -> outcome(row, err));
   }
 
-  private Future<Boolean> outcome(Claimed row, Throwable err) {
+  private Future<Outcome> outcome(Claimed row, Throwable err) {
     ApiError e = ApiError.from(err);
     if (e.status() == 409) {
-      sent(row, null, "Svix already had this eventId (409): counted as sent");
-      return Future.succeededFuture(true);
+      return Future.succeededFuture(new Outcome(true, sent(row, null, "Svix already had this eventId (409): counted as sent")));
     }
     if (retryable(e)) {
       long delay = backoff(row.attempts() + 1, e.retryAfterSeconds());
@@ -216,20 +264,20 @@ public final class OutboxDispatcher extends VerticleBase {
         row.eventId(), row.attempts() + 1, delay, e.detail());
       return repository.markRetry(row.id(), delay, e.status() + ": " + e.detail())
         .onSuccess(v -> metrics.retried())
-        .map(false)
-        .otherwise(false);
+        .map(Outcome.UNSETTLED)
+        .otherwise(Outcome.UNSETTLED);
     }
     LOG.warn("Svix rejected event {} of organization {} ({}): {}", row.eventId(), row.organizationId(),
       row.eventType(), e.detail());
     return repository.markFailed(row.id(), e.status() + ": " + e.detail())
       .onSuccess(v -> metrics.failed())
-      .map(true)
-      .otherwise(false);
+      .map(v -> Outcome.settledAndRecorded())
+      .otherwise(Outcome.UNSETTLED);
   }
 
-  /** Svix has the message: the chain goes on while the row is recorded SENT in the next batch. */
-  private void sent(Claimed row, String svixMessageId, String note) {
-    sentRecorder.sent(row.id(), svixMessageId, note).onSuccess(latency -> {
+  /** Svix has the message: the chain goes on while the row is recorded SENT in the next batch (the returned future). */
+  private Future<Double> sent(Claimed row, String svixMessageId, String note) {
+    return sentRecorder.sent(row.id(), svixMessageId, note).onSuccess(latency -> {
       if (latency != null) {
         metrics.sent(latency);
       }

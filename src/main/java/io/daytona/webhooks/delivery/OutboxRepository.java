@@ -38,7 +38,10 @@ public final class OutboxRepository {
    * the head sends that organization's events and they reach Svix in order. The organizations with
    * pending rows are found by a skip scan of the partial index {@code event_outbox_org_pending}
    * (one probe per organization) and each head by one more probe, so a claim costs about the number
-   * of organizations with a backlog, not the size of the backlog. Oldest due heads go first.
+   * of organizations with a backlog, not the size of the backlog. Oldest due heads go first. The
+   * heads are locked by primary key ({@code id = ANY(ARRAY(...))}, evaluated once): a plain
+   * {@code IN (heads)} let the planner walk the whole due index instead, probing every pending row
+   * of a large backlog on every claim.
    * $1 = most organizations, $2 = most rows in all, $3 = lease in milliseconds, $4 = most rows per
    * organization.
    */
@@ -60,12 +63,12 @@ public final class OutboxRepository {
            ORDER BY e.id LIMIT 1
         ) h
        WHERE orgs.org IS NOT NULL AND h.next_attempt_at <= now()
+       ORDER BY h.next_attempt_at, h.id
+       LIMIT $1
     ), due AS (
       SELECT o.id, o.organization_id
         FROM event_outbox o
-       WHERE o.id IN (SELECT id FROM heads) AND o.status = 'PENDING' AND o.next_attempt_at <= now()
-       ORDER BY o.next_attempt_at, o.id
-       LIMIT $1
+       WHERE o.id = ANY (ARRAY(SELECT id FROM heads)) AND o.status = 'PENDING' AND o.next_attempt_at <= now()
          FOR UPDATE OF o SKIP LOCKED
     ), chain AS (
       SELECT c.id, c.rn

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,8 +69,15 @@ public final class OutboxWriter {
           }
           batch.get(i).promise().complete(inserted.get(i));
         }
-        if (inserted.contains(Boolean.TRUE)) {
-          vertx.eventBus().send(Addresses.OUTBOX_WAKE_UP, null);
+        JsonArray organizations = new JsonArray();
+        for (int i = 0; i < batch.size(); i++) {
+          String org = batch.get(i).event().organizationId();
+          if (inserted.get(i) && !organizations.contains(org)) {
+            organizations.add(org);
+          }
+        }
+        if (!organizations.isEmpty()) {
+          vertx.eventBus().send(Addresses.OUTBOX_WAKE_UP, organizations);
         }
       } else {
         LOG.error("Could not commit {} event(s) to the outbox: {}", batch.size(), ar.cause().getMessage());

@@ -63,7 +63,7 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     return vertx.fileSystem().readFile("openapi.yaml")
       .compose(text -> OpenAPIContract.from(vertx, ContractLoader.forRouter(text.toString()))
-        .map(contract -> router(contract, text)))
+        .map(contract -> router(new CachingContract(contract), text)))
       .compose(root -> {
         server = vertx.createHttpServer(new HttpServerOptions()
           .setHost(ctx.config().httpHost)

@@ -59,7 +59,7 @@ public final class StatusVerticle extends VerticleBase {
     String sql = "SELECT"
       + " (SELECT count(*) FROM event_outbox WHERE status = 'PENDING') AS pending,"
       + " (SELECT count(*) FROM event_outbox WHERE status = 'FAILED') AS failed,"
-      + " (SELECT extract(epoch FROM now() - min(created_at)) FROM event_outbox WHERE status = 'PENDING') AS oldest";
+      + " (SELECT extract(epoch FROM now() - created_at) FROM event_outbox WHERE status = 'PENDING' ORDER BY id LIMIT 1) AS oldest";
     return ctx.database().pool().query(sql).execute().map(rows -> {
       Row row = rows.iterator().next();
       Object oldest = row.getValue("oldest");

@@ -7,6 +7,7 @@ import io.daytona.webhooks.WebhookService;
 import io.daytona.webhooks.bus.Addresses;
 import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.db.Database;
+import io.daytona.webhooks.testsupport.JavaProcess;
 import io.daytona.webhooks.testsupport.TestDatabase;
 import io.daytona.webhooks.testsupport.TestService;
 import io.daytona.webhooks.testsupport.TestTokens;
@@ -348,13 +349,12 @@ public final class Benchmarks {
       }
       AtomicLong peak = new AtomicLong();
       long sampler = vertx.setPeriodic(250, id -> peak.accumulateAndGet(rssKb(service.pid()), Math::max));
-      Stats send = fixedRate("POST /send at 1,000 requests/s", client, 1_000, 20, i -> client
-        .post("/api/webhooks/organizations/org-rest/send").putHeader("Authorization", "Bearer " + token)
-        .sendJsonObject(new JsonObject().put("eventType", "bench.rest").put("eventId", "rest-" + i)
-          .put("payload", new JsonObject().put("n", i))), 202);
-      Stats list = fixedConcurrency("GET /endpoints, 16 connections", 16, 10, i -> client
-        .get("/api/webhooks/organizations/org-rest/endpoints?limit=10").putHeader("Authorization", "Bearer " + token)
-        .send(), 200);
+      String base = "http://127.0.0.1:" + port + "/api/webhooks/organizations/org-rest";
+      Stats send = load("POST /send at 1,000 requests/s", "--url", base + "/send", "--method", "POST", "--token", token,
+        "--rate", "1000", "--warmup", "5", "--seconds", "20", "--expect", "202",
+        "--body", "{\"eventType\":\"bench.rest\",\"eventId\":\"rest-{run}-{i}\",\"payload\":{\"n\":{i}}}");
+      Stats list = load("GET /endpoints, 16 connections", "--url", base + "/endpoints?limit=10", "--token", token,
+        "--connections", "16", "--warmup", "3", "--seconds", "10", "--expect", "200");
       vertx.cancelTimer(sampler);
       out.append(String.format(Locale.ROOT, "| resident memory, peak under REST load | %d MB |%n", peak.get() / 1024));
       raw.put("rssLoadKb", peak.get());
@@ -382,74 +382,17 @@ public final class Benchmarks {
     return "| measurement | value |\n|---|---|\n" + out;
   }
 
-  /** Open-loop load: one request every 1/rate s for the duration, latency from the scheduled time. */
-  private Stats fixedRate(String name, WebClient client, int rate, int seconds,
-                          Function<Integer, Future<io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer>>> request,
-                          int expected) throws Exception {
-    int total = rate * seconds;
-    long[] micros = new long[total];
-    AtomicInteger errors = new AtomicInteger();
-    CountDownLatch done = new CountDownLatch(total);
-    long start = System.nanoTime();
-    long periodNanos = 1_000_000_000L / rate;
-    AtomicInteger sent = new AtomicInteger();
-    vertx.setPeriodic(1, id -> {
-      long due = (System.nanoTime() - start) / periodNanos + 1;
-      while (sent.get() < Math.min(due, total)) {
-        int i = sent.getAndIncrement();
-        long scheduled = start + i * periodNanos;
-        request.apply(i).onComplete(ar -> {
-          micros[i] = (System.nanoTime() - scheduled) / 1_000;
-          if (ar.failed() || ar.result().statusCode() != expected) {
-            errors.incrementAndGet();
-          }
-          done.countDown();
-        });
-      }
-      if (sent.get() >= total) {
-        vertx.cancelTimer(id);
-      }
-    });
-    done.await(seconds * 10L, TimeUnit.SECONDS);
-    Stats s = new Stats(name, total, (System.nanoTime() - start) / 1e9, micros, errors.get());
-    log(s.row());
-    return s;
-  }
-
-  /** Closed-loop load: {@code connections} requests in flight for the duration. */
-  private Stats fixedConcurrency(String name, int connections, int seconds,
-                                 Function<Integer, Future<io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer>>> request,
-                                 int expected) throws Exception {
-    List<Long> micros = java.util.Collections.synchronizedList(new ArrayList<>());
-    AtomicInteger errors = new AtomicInteger();
-    AtomicInteger count = new AtomicInteger();
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    CountDownLatch done = new CountDownLatch(connections);
-    long start = System.nanoTime();
-    Runnable[] loop = new Runnable[1];
-    loop[0] = () -> {
-      if (System.nanoTime() > end) {
-        done.countDown();
-        return;
-      }
-      long t0 = System.nanoTime();
-      int i = count.getAndIncrement();
-      request.apply(i).onComplete(ar -> {
-        micros.add((System.nanoTime() - t0) / 1_000);
-        if (ar.failed() || ar.result().statusCode() != expected) {
-          errors.incrementAndGet();
-        }
-        loop[0].run();
-      });
-    };
-    vertx.runOnContext(v -> {
-      for (int c = 0; c < connections; c++) {
-        loop[0].run();
-      }
-    });
-    done.await(seconds * 10L, TimeUnit.SECONDS);
-    Stats s = new Stats(name, micros.size(), (System.nanoTime() - start) / 1e9,
-      micros.stream().mapToLong(Long::longValue).toArray(), errors.get());
+  /** Runs {@link LoadClient} in its own JVM (its CPU is not this one's, which hosts the Svix stand-in). */
+  private static Stats load(String name, String... args) throws Exception {
+    JavaProcess client = JavaProcess.start(LoadClient.class.getName(), Map.of(), args);
+    if (client.waitFor(600) != 0) {
+      throw new IllegalStateException("load client failed: " + client.output());
+    }
+    String line = client.output().lines().filter(l -> l.startsWith("RESULT ")).findFirst()
+      .orElseThrow(() -> new IllegalStateException("no result from the load client: " + client.output()));
+    JsonObject result = new JsonObject(line.substring("RESULT ".length()));
+    long[] micros = result.getJsonArray("micros").stream().mapToLong(v -> ((Number) v).longValue()).toArray();
+    Stats s = new Stats(name, result.getInteger("count"), result.getDouble("seconds"), micros, result.getInteger("errors"));
     log(s.row());
     return s;
   }
@@ -580,7 +523,7 @@ public final class Benchmarks {
     pipeline.forEach(s -> report.append(s.row()).append("\n"));
     report.append(String.format(Locale.ROOT, "%nRatio durable / non-durable baseline: **%.2f**%n%n", ratio))
       .append("Latency of (a) is publish → message created in Svix; of (b) and (c) publish or call → answer.\n\n")
-      .append("## REST API and resources (the service jar in its own process, load from this JVM)\n\n")
+      .append("## REST API and resources (the service jar in its own process, load from a third: `LoadClient`)\n\n")
       .append(rest).append("\n")
       .append("## Backlog drain after a Svix outage (rows queued while Svix refused connections)\n\n")
       .append(drain).append("\n");
