@@ -8,6 +8,7 @@ import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.db.Database;
 import io.daytona.webhooks.delivery.OutboxDispatcher;
 import io.daytona.webhooks.events.PlatformEventsVerticle;
+import io.daytona.webhooks.http.SafeServerMetrics;
 import io.daytona.webhooks.http.HttpVerticle;
 import io.daytona.webhooks.initialization.InitializationVerticle;
 import io.daytona.webhooks.realtime.RealtimeRoutes;
@@ -67,10 +68,10 @@ public final class WebhookService {
       clusterManager = Clustering.clusterManager(config);
       Clustering.configureEventBus(options.getEventBusOptions(), config);
       ClusterManager joined = clusterManager;
-      vertxFuture = Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
+      vertxFuture = Vertx.builder().with(options).withMetrics(SafeServerMetrics.factory()).withClusterManager(clusterManager).buildClustered()
         .onSuccess(v -> Clustering.logMembership(joined));
     } else {
-      vertxFuture = Future.succeededFuture(Vertx.builder().with(options).build());
+      vertxFuture = Future.succeededFuture(Vertx.builder().with(options).withMetrics(SafeServerMetrics.factory()).build());
     }
     ClusterManager cm = clusterManager;
     // Completed outside any Vert.x context: on failure the Vert.x instance is closed before we answer.

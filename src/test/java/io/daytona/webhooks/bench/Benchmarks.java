@@ -461,7 +461,8 @@ public final class Benchmarks {
   private static double awaitReady(int port, Process process) throws Exception {
     long start = process.info().startInstant().map(i -> i.toEpochMilli()).orElse(System.currentTimeMillis());
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(200)).build();
-    HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build();
+    HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready"))
+      .timeout(Duration.ofSeconds(2)).build();
     long deadline = System.currentTimeMillis() + 180_000;
     while (System.currentTimeMillis() < deadline) {
       if (!process.isAlive()) {
@@ -472,7 +473,7 @@ public final class Benchmarks {
           return (System.currentTimeMillis() - start) / 1000.0;
         }
       } catch (IOException notYet) {
-        // not listening yet
+        // not listening yet (or no answer within 2 s: ask again)
       }
       Thread.sleep(20);
     }
