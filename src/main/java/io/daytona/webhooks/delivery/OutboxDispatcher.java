@@ -88,7 +88,11 @@ public final class OutboxDispatcher extends VerticleBase {
     this.ctx = ctx;
     this.repository = new OutboxRepository(ctx.database().pool());
     this.metrics = new OutboxMetrics(ctx.meters());
-    this.sentRecorder = new SentRecorder(repository);
+    // recorded SENT rows free their organizations for the next claim (no idle gap: there may be work now)
+    this.sentRecorder = new SentRecorder(repository, () -> {
+      lastClaimEmpty = false;
+      tick();
+    });
   }
 
   @Override
@@ -194,7 +198,7 @@ public final class OutboxDispatcher extends VerticleBase {
     while (!stopped && running < concurrency && !chains.isEmpty()) {
       List<Claimed> chain = chains.poll();
       running++;
-      runChain(chain, 0, Future.succeededFuture()).onComplete(ar -> {
+      runChain(chain, 0).onComplete(ar -> {
         running--;
         busyOrganizations.computeIfPresent(chain.get(0).organizationId(), (org, n) -> n > 1 ? n - 1 : null);
         pump();
@@ -206,19 +210,14 @@ public final class OutboxDispatcher extends VerticleBase {
     }
   }
 
-  /**
-   * Sends the chain's rows in order; true when every row was settled (sent or failed for good).
-   * The chain ends only once its last SENT is recorded: until then that row is still PENDING and
-   * leased, which would hide the organization from the next claim.
-   */
-  private Future<Boolean> runChain(List<Claimed> chain, int index, Future<?> recorded) {
+  /** Sends the chain's rows in order; true when every row was settled (sent or failed for good). */
+  private Future<Boolean> runChain(List<Claimed> chain, int index) {
     if (index >= chain.size() || stopped) {
-      boolean all = index >= chain.size();
-      return recorded.transform(ar -> Future.succeededFuture(all));
+      return Future.succeededFuture(index >= chain.size());
     }
-    return deliver(chain.get(index)).compose(outcome -> {
-      if (outcome.settled()) {
-        return runChain(chain, index + 1, outcome.recorded());
+    return deliver(chain.get(index)).compose(settled -> {
+      if (settled) {
+        return runChain(chain, index + 1);
       }
       // the row waits for its retry and holds its organization back; the rest of the chain gives up its lease,
       // so that whoever claims the organization's head next also takes these rows
@@ -229,17 +228,8 @@ public final class OutboxDispatcher extends VerticleBase {
 
   // ---------------------------------------------------------------- one row
 
-  /** How one row ended: settled (sent or failed for good) or not; {@code recorded} completes when that is in the table. */
-  private record Outcome(boolean settled, Future<?> recorded) {
-    static final Outcome UNSETTLED = new Outcome(false, Future.succeededFuture());
-
-    static Outcome settledAndRecorded() {
-      return new Outcome(true, Future.succeededFuture());
-    }
-  }
-
-  /** Creates the row's message in Svix and records the outcome. */
-  private Future<Outcome> deliver(Claimed row) {
+  /** Creates the row's message in Svix and records the outcome; true when the row is settled. */
+  private Future<Boolean> deliver(Claimed row) {
     JsonObject request = new JsonObject()
       .put("organizationId", row.organizationId())
       .put("eventType", row.eventType())
@@ -249,14 +239,18 @@ public final class OutboxDispatcher extends VerticleBase {
     return vertx.eventBus().<JsonObject>request(Addresses.svix("createMessage"), request,
         new DeliveryOptions().setSendTimeout(svixRequestTimeoutMs))
       .onComplete(ar -> LOG.debug("svix answered for {}: {}", row.id(), ar.succeeded() ? "ok" : ar.cause().getMessage()))
-      .map(reply -> new Outcome(true, sent(row, reply.body().getString("id"), null)))
+      .map(reply -> {
+        sent(row, reply.body().getString("id"), null);
+        return true;
+      })
       .recover(err -> outcome(row, err));
   }
 
-  private Future<Outcome> outcome(Claimed row, Throwable err) {
+  private Future<Boolean> outcome(Claimed row, Throwable err) {
     ApiError e = ApiError.from(err);
     if (e.status() == 409) {
-      return Future.succeededFuture(new Outcome(true, sent(row, null, "Svix already had this eventId (409): counted as sent")));
+      sent(row, null, "Svix already had this eventId (409): counted as sent");
+      return Future.succeededFuture(true);
     }
     if (retryable(e)) {
       long delay = backoff(row.attempts() + 1, e.retryAfterSeconds());
@@ -264,20 +258,24 @@ public final class OutboxDispatcher extends VerticleBase {
         row.eventId(), row.attempts() + 1, delay, e.detail());
       return repository.markRetry(row.id(), delay, e.status() + ": " + e.detail())
         .onSuccess(v -> metrics.retried())
-        .map(Outcome.UNSETTLED)
-        .otherwise(Outcome.UNSETTLED);
+        .map(false)
+        .otherwise(false);
     }
     LOG.warn("Svix rejected event {} of organization {} ({}): {}", row.eventId(), row.organizationId(),
       row.eventType(), e.detail());
     return repository.markFailed(row.id(), e.status() + ": " + e.detail())
       .onSuccess(v -> metrics.failed())
-      .map(v -> Outcome.settledAndRecorded())
-      .otherwise(Outcome.UNSETTLED);
+      .map(true)
+      .otherwise(false);
   }
 
-  /** Svix has the message: the chain goes on while the row is recorded SENT in the next batch (the returned future). */
-  private Future<Double> sent(Claimed row, String svixMessageId, String note) {
-    return sentRecorder.sent(row.id(), svixMessageId, note).onSuccess(latency -> {
+  /**
+   * Svix has the message: the chain goes on while the row is recorded SENT in the next batch.
+   * Until then the row stays PENDING and leased, which hides its organization from claims; each
+   * recorded batch therefore ticks the dispatcher (see the constructor).
+   */
+  private void sent(Claimed row, String svixMessageId, String note) {
+    sentRecorder.sent(row.id(), svixMessageId, note).onSuccess(latency -> {
       if (latency != null) {
         metrics.sent(latency);
       }

@@ -82,6 +82,13 @@ public final class Benchmarks {
       log(restAndResources());
       return;
     }
+    if ("pipeline".equals(System.getProperty("bench.only"))) {
+      Stats durable = durablePipeline();
+      standIn.reset();
+      Stats naive = naiveBaseline();
+      log(String.format(Locale.ROOT, "ratio %.2f", durable.perSecond() / naive.perSecond()));
+      return;
+    }
     Stats durable = durablePipeline();
     standIn.reset();
     Stats naive = naiveBaseline();

@@ -103,6 +103,8 @@ public final class SvixStandIn {
   private final Map<String, StoredEventType> eventTypes = new LinkedHashMap<>();
   private final Map<String, StoredEndpoint> endpoints = new LinkedHashMap<>();
   private final Map<String, StoredMessage> messages = new LinkedHashMap<>();
+  /** The same messages by {@code <app id>\n<eventId>} (Svix's eventId uniqueness is per application). */
+  private final Map<String, StoredMessage> messagesByEventId = new HashMap<>();
   private final Map<String, Reply> idempotentReplies = new HashMap<>();
   // ---- observations, concurrent ----
   private final List<RecordedRequest> requests = Collections.synchronizedList(new ArrayList<>());
@@ -437,6 +439,7 @@ public final class SvixStandIn {
       eventTypes.clear();
       endpoints.clear();
       messages.clear();
+      messagesByEventId.clear();
       idempotentReplies.clear();
     }
     requests.clear();
@@ -1031,6 +1034,7 @@ public final class SvixStandIn {
       removed = endpointsOf(app.id());
       removed.forEach(e -> endpoints.remove(e.id()));
       messages.values().removeIf(m -> m.appId().equals(app.id()));
+      messagesByEventId.values().removeIf(m -> m.appId().equals(app.id()));
     }
     removed.forEach(e -> endpointEvent("endpoint.deleted", app, e));
     return Reply.noContent();
@@ -1465,13 +1469,15 @@ public final class SvixStandIn {
         app = newApp(appIn, uid);
       }
       final String appId = app.id();
-      if (eventId != null && messages.values().stream()
-        .anyMatch(m -> m.appId().equals(appId) && eventId.equals(m.eventId()))) {
+      if (eventId != null && messagesByEventId.containsKey(appId + "\n" + eventId)) {
         throw conflict("A message with this eventId already exists.");
       }
       msg = new StoredMessage(SvixIds.newId("msg_"), appId, eventId, eventType, payload, raw, channels, tags,
         now());
       messages.put(msg.id(), msg);
+      if (eventId != null) {
+        messagesByEventId.put(appId + "\n" + eventId, msg);
+      }
       targets = endpointsOf(appId).stream().filter(e -> e.accepts(eventType, msg.channels()))
         .collect(Collectors.toList());
     }
