@@ -112,7 +112,9 @@ public final class Benchmarks {
   /** (a) events published on the event bus → outbox → dispatcher → Svix message created. */
   private Stats durablePipeline() throws Exception {
     WebhookService service = await(TestService.start(Map.of(
-      "SVIX_AUTH_TOKEN", standIn.token(), "SVIX_SERVER_URL", standIn.serverUrl())));
+      "SVIX_AUTH_TOKEN", standIn.token(), "SVIX_SERVER_URL", standIn.serverUrl(),
+      "OUTBOX_CONCURRENCY", Integer.getInteger("bench.outboxConcurrency", 32),
+      "SVIX_WORKER_THREADS", Integer.getInteger("bench.svixThreads", 32))));
     try {
       Vertx sv = service.vertx();
       for (int o = 0; o < ORGS; o++) {
