@@ -77,27 +77,32 @@ public final class WebhookService {
     // Completed outside any Vert.x context: on failure the Vert.x instance is closed before we answer.
     Promise<WebhookService> result = Promise.promise();
     AtomicReference<Database> database = new AtomicReference<>();
-    vertxFuture.onFailure(result::fail).onSuccess(vertx -> Database.open(vertx, config)
-      .compose(db -> {
-        database.set(db);
-        LOG.info("Database: {}", db.description());
-        MeterRegistry meters = BackendRegistries.getNow(registryName);
-        ApiKeys keys = new ApiKeys(db.pool());
-        ServiceContext ctx = new ServiceContext(vertx, config, db, keys, new Authenticator(vertx, config, keys), meters,
-          registryName);
-        Future<String> devKey = config.developmentAuth()
-          ? DevelopmentKey.ensure(vertx, config.dataDir, keys)
-          : Future.succeededFuture(null);
-        return devKey.compose(key -> deploy(ctx, cm).map(http -> new WebhookService(vertx, ctx, http, key)));
-      })
-      .onSuccess(result::complete)
-      .onFailure(err -> vertx.close().toCompletionStage().whenComplete((v, e) -> {
-        Database db = database.get();
-        if (db != null) {
-          db.stopEmbedded();
-        }
-        result.fail(err);
-      })));
+    vertxFuture.onFailure(result::fail).onSuccess(vertx -> {
+      // the contract is parsed while the database opens and migrates
+      Future<HttpVerticle.Contract> contract = HttpVerticle.loadContract(vertx);
+      Database.open(vertx, config)
+        .compose(db -> {
+          database.set(db);
+          LOG.info("Database: {}", db.description());
+          MeterRegistry meters = BackendRegistries.getNow(registryName);
+          ApiKeys keys = new ApiKeys(db.pool());
+          ServiceContext ctx = new ServiceContext(vertx, config, db, keys, new Authenticator(vertx, config, keys), meters,
+            registryName);
+          Future<String> devKey = config.developmentAuth()
+            ? DevelopmentKey.ensure(vertx, config.dataDir, keys)
+            : Future.succeededFuture(null);
+          return devKey.compose(key -> contract.compose(c -> deploy(ctx, c, cm))
+            .map(http -> new WebhookService(vertx, ctx, http, key)));
+        })
+        .onSuccess(result::complete)
+        .onFailure(err -> vertx.close().toCompletionStage().whenComplete((v, e) -> {
+          Database db = database.get();
+          if (db != null) {
+            db.stopEmbedded();
+          }
+          result.fail(err);
+        }));
+    });
     return result.future().onSuccess(service -> {
       if (service.developmentKey != null) {
         LOG.warn("DEVELOPMENT MODE: no JWT_SECRET or JWT_PUBLIC_KEY is set. Admin API key (kept in {}): {}",
@@ -108,7 +113,7 @@ public final class WebhookService {
   }
 
   /** Deploys the verticles, the HTTP one last so that it only answers once every operation has a consumer. */
-  private static Future<HttpVerticle> deploy(ServiceContext ctx, ClusterManager cm) {
+  private static Future<HttpVerticle> deploy(ServiceContext ctx, HttpVerticle.Contract contract, ClusterManager cm) {
     Vertx vertx = ctx.vertx();
     int httpInstances = ctx.config().integer("HTTP_INSTANCES", 1, 1, 64);
     List<HttpVerticle> http = new CopyOnWriteArrayList<>();
@@ -121,7 +126,7 @@ public final class WebhookService {
         vertx.deployVerticle(new OutboxDispatcher(ctx)))
       // HTTP_INSTANCES verticles sharing the port (default 1: with port 0, instances may not share one port)
       .compose(v -> vertx.deployVerticle(() -> {
-        HttpVerticle verticle = new HttpVerticle(ctx, RealtimeRoutes.create(vertx, ctx));
+        HttpVerticle verticle = new HttpVerticle(ctx, contract, RealtimeRoutes.create(vertx, ctx));
         http.add(verticle);
         return verticle;
       }, new DeploymentOptions().setInstances(httpInstances)))

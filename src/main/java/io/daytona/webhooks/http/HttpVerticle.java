@@ -5,6 +5,7 @@ import io.daytona.webhooks.auth.Principal;
 import io.daytona.webhooks.bus.Addresses;
 import io.daytona.webhooks.bus.ApiError;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -48,22 +49,36 @@ public final class HttpVerticle extends VerticleBase {
   private static final long OPERATION_TIMEOUT_MS = 60_000;
 
   private final ServiceContext ctx;
+  private final Contract contract;
   private final Router extraRoutes;
   private HttpServer server;
+
+  /** {@code openapi.yaml} as served ({@code text}) and as parsed for the router. */
+  public record Contract(OpenAPIContract parsed, Buffer text) {
+  }
+
+  /**
+   * Reads and parses {@code openapi.yaml} (about a second of start-up: the service starts it
+   * while the database is being migrated). One parsed contract serves every HTTP instance.
+   */
+  public static Future<Contract> loadContract(Vertx vertx) {
+    return vertx.fileSystem().readFile("openapi.yaml")
+      .compose(text -> OpenAPIContract.from(vertx, ContractLoader.forRouter(text.toString()))
+        .map(parsed -> new Contract(new CachingContract(parsed), text)));
+  }
 
   /**
    * @param extraRoutes routes other concerns mount before the API (SockJS bridge, dashboard); may be null
    */
-  public HttpVerticle(ServiceContext ctx, Router extraRoutes) {
+  public HttpVerticle(ServiceContext ctx, Contract contract, Router extraRoutes) {
     this.ctx = ctx;
+    this.contract = contract;
     this.extraRoutes = extraRoutes;
   }
 
   @Override
   public Future<?> start() {
-    return vertx.fileSystem().readFile("openapi.yaml")
-      .compose(text -> OpenAPIContract.from(vertx, ContractLoader.forRouter(text.toString()))
-        .map(contract -> router(new CachingContract(contract), text)))
+    return Future.succeededFuture(router(contract.parsed(), contract.text()))
       .compose(root -> {
         server = vertx.createHttpServer(new HttpServerOptions()
           .setHost(ctx.config().httpHost)
