@@ -67,9 +67,14 @@ class DashboardBrowserTest {
 
   @BeforeAll
   static void start() throws Exception {
-    assertThat(Files.isExecutable(CHROMIUM))
-      .as("%s is missing: install Debian's chromium (apt-get install -y chromium) to run the dashboard test", CHROMIUM)
-      .isTrue();
+    String missing = CHROMIUM + " is missing: install Debian's chromium (apt-get install -y chromium) to run the dashboard test";
+    if (System.getenv("WEBHOOKS_REQUIRE_CHROMIUM") != null) {
+      // CI (.ci/run) installs Chromium and sets this: there the browser test must run, never be skipped
+      assertThat(Files.isExecutable(CHROMIUM)).as(missing).isTrue();
+    } else {
+      // a machine with only a JDK and Maven runs the rest of the suite
+      org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(CHROMIUM), missing);
+    }
     vertx = Vertx.vertx();
     svix = SvixStandIn.block(new SvixStandIn(vertx).start(), WAIT);
     receiver = SvixStandIn.block(vertx.createHttpServer()
