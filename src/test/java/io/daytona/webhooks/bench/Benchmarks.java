@@ -479,8 +479,15 @@ public final class Benchmarks {
 
   private static Process startJar(Path jar, Map<String, String> env) throws IOException {
     // the heap the README recommends for production (-Xmx256m): resident memory is measured with it
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-      "-Xmx256m", "-jar", jar.toString());
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+      "-Xmx256m"));
+    // -Dbench.serviceJvm="-XX:+UseSerialGC ..." tries other JVM options for the service (not the default run)
+    String extra = System.getProperty("bench.serviceJvm", "").trim();
+    if (!extra.isEmpty()) {
+      command.addAll(List.of(extra.split("\\s+")));
+    }
+    command.addAll(List.of("-jar", jar.toString()));
+    ProcessBuilder pb = new ProcessBuilder(command);
     for (String key : ServiceConfig.KEYS) {
       pb.environment().remove(key);
     }
