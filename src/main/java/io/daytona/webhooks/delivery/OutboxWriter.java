@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Commits accepted events to the outbox with group commit: events arriving while a transaction
@@ -69,15 +71,14 @@ public final class OutboxWriter {
           }
           batch.get(i).promise().complete(inserted.get(i));
         }
-        JsonArray organizations = new JsonArray();
+        Set<String> organizations = new LinkedHashSet<>();
         for (int i = 0; i < batch.size(); i++) {
-          String org = batch.get(i).event().organizationId();
-          if (inserted.get(i) && !organizations.contains(org)) {
-            organizations.add(org);
+          if (inserted.get(i)) {
+            organizations.add(batch.get(i).event().organizationId());
           }
         }
         if (!organizations.isEmpty()) {
-          vertx.eventBus().send(Addresses.OUTBOX_WAKE_UP, organizations);
+          vertx.eventBus().send(Addresses.OUTBOX_WAKE_UP, new JsonArray(new ArrayList<>(organizations)));
         }
       } else {
         LOG.error("Could not commit {} event(s) to the outbox: {}", batch.size(), ar.cause().getMessage());

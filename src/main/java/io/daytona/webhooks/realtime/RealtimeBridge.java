@@ -65,7 +65,9 @@ public final class RealtimeBridge implements Handler<BridgeEvent> {
         event.complete(!full);
       }
       default -> {
-        LOG.debug("{} {}", type, event.getRawMessage() == null ? "" : event.getRawMessage().getString("address", ""));
+        if (LOG.isDebugEnabled()) { // SOCKET_PING comes here too, per socket and interval
+          LOG.debug("{} {}", type, event.getRawMessage() == null ? "" : event.getRawMessage().getString("address", ""));
+        }
         event.complete(true);
       }
     }
