@@ -51,6 +51,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
           .setRegisterShutdownHook(false)
           .setServerConfig("listen_addresses", "127.0.0.1")
           .setServerConfig("max_connections", "200")
+          // zonky's defaults (fsync off, synchronous_commit off) suit throwaway test servers; here they
+          // would lose acknowledged events when the server or the machine crashes
+          .setServerConfig("fsync", "on")
+          .setServerConfig("synchronous_commit", "on")
           .setPGStartupWait(Duration.ofSeconds(30))
           .start();
         LOG.info("Started embedded PostgreSQL for {} on 127.0.0.1:{}", pgDir, pg.getPort());
