@@ -68,6 +68,8 @@ public final class Benchmarks {
   private SvixStandIn standIn;
 
   public static void main(String[] args) throws Exception {
+    // PostgreSQL flushes each commit to disk, as in production (the tests' server does not)
+    System.setProperty(TestDatabase.DURABLE_PROPERTY, "true");
     new Benchmarks().run(Path.of(args.length > 0 ? args[0] : "BENCHMARKS.md"));
     System.exit(0);
   }
@@ -556,7 +558,7 @@ public final class Benchmarks {
       .append("Made by `bench/run.sh` on ").append(ZonedDateTime.now().withNano(0)).append(" (").append(machine)
       .append("). Raw results: `bench/results/latest.json`. Events: ").append(EVENTS).append(" per pipeline run, ")
       .append(CONCURRENCY).append(" in flight, ").append(ORGS).append(" organizations; Svix is the in-test stand-in ")
-      .append("with delivery off; PostgreSQL is ").append(TestDatabase.serverUrl().contains("127.0.0.1") ? "embedded (zonky)" : "external")
+      .append("with delivery off; PostgreSQL is ").append(TestDatabase.serverUrl().contains("127.0.0.1") ? "embedded (zonky, fsync and synchronous_commit on)" : "external")
       .append(" on this machine. All figures come from one run, side by side.\n\n")
       .append("## Event pipeline\n\n").append(Stats.header()).append("\n");
     pipeline.forEach(s -> report.append(s.row()).append("\n"));

@@ -17,6 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class TestDatabase {
 
+  /** When true, the embedded server flushes every commit to disk as the service's own embedded one does. */
+  public static final String DURABLE_PROPERTY = "webhooks.test.durableDatabase";
+
   private static final AtomicInteger COUNTER = new AtomicInteger();
   private static String serverUrl;
 
@@ -39,9 +42,12 @@ public final class TestDatabase {
         + pg.getMappedPort(5432) + "/" + pg.getDatabaseName();
     } else {
       try {
+        // tests trade durability for speed; the benchmark measures the service's own embedded settings
+        String durable = Boolean.getBoolean(DURABLE_PROPERTY) ? "on" : "off";
         EmbeddedPostgres pg = EmbeddedPostgres.builder()
           .setServerConfig("max_connections", "300")
-          .setServerConfig("fsync", "off")
+          .setServerConfig("fsync", durable)
+          .setServerConfig("synchronous_commit", durable)
           .start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
           try {
