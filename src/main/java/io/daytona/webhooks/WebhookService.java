@@ -1,5 +1,6 @@
 package io.daytona.webhooks;
 
+import com.svix.Svix;
 import io.daytona.webhooks.auth.ApiKeys;
 import io.daytona.webhooks.auth.Authenticator;
 import io.daytona.webhooks.auth.DevelopmentKey;
@@ -78,8 +79,9 @@ public final class WebhookService {
     Promise<WebhookService> result = Promise.promise();
     AtomicReference<Database> database = new AtomicReference<>();
     vertxFuture.onFailure(result::fail).onSuccess(vertx -> {
-      // the contract is parsed while the database opens and migrates
+      // the contract is parsed and the Svix client built while the database opens and migrates
       Future<HttpVerticle.Contract> contract = HttpVerticle.loadContract(vertx);
+      Future<Svix> svixClient = SvixVerticle.buildClient(vertx, config);
       Database.open(vertx, config)
         .compose(db -> {
           database.set(db);
@@ -91,7 +93,7 @@ public final class WebhookService {
           Future<String> devKey = config.developmentAuth()
             ? DevelopmentKey.ensure(vertx, config.dataDir, keys)
             : Future.succeededFuture(null);
-          return devKey.compose(key -> contract.compose(c -> deploy(ctx, c, cm))
+          return devKey.compose(key -> contract.compose(c -> deploy(ctx, c, svixClient, cm))
             .map(http -> new WebhookService(vertx, ctx, http, key)));
         })
         .onSuccess(result::complete)
@@ -113,12 +115,13 @@ public final class WebhookService {
   }
 
   /** Deploys the verticles, the HTTP one last so that it only answers once every operation has a consumer. */
-  private static Future<HttpVerticle> deploy(ServiceContext ctx, HttpVerticle.Contract contract, ClusterManager cm) {
+  private static Future<HttpVerticle> deploy(ServiceContext ctx, HttpVerticle.Contract contract, Future<Svix> svixClient,
+                                            ClusterManager cm) {
     Vertx vertx = ctx.vertx();
     int httpInstances = ctx.config().integer("HTTP_INSTANCES", 1, 1, 64);
     List<HttpVerticle> http = new CopyOnWriteArrayList<>();
     return Future.all(
-        vertx.deployVerticle(new SvixVerticle(ctx)),
+        vertx.deployVerticle(new SvixVerticle(ctx, svixClient)),
         vertx.deployVerticle(new RealtimeVerticle(ctx)),
         vertx.deployVerticle(new StatusVerticle(ctx, cm)),
         vertx.deployVerticle(new InitializationVerticle(ctx)),

@@ -16,6 +16,7 @@ import com.svix.models.EventTypeUpdate;
 import com.svix.models.ListResponseEndpointOut;
 import com.svix.models.MessageIn;
 import com.svix.models.MessageOut;
+import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.ServiceContext;
 import io.daytona.webhooks.bus.Addresses;
 import io.daytona.webhooks.bus.ApiConsumer;
@@ -29,6 +30,7 @@ import io.daytona.webhooks.realtime.RealtimeEvents;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -69,8 +71,28 @@ public final class SvixVerticle extends VerticleBase {
   private volatile boolean reachable;
   private volatile boolean platformTypesRegistered;
 
-  public SvixVerticle(ServiceContext ctx) {
+  private final Future<Svix> client;
+
+  /** @param client the SDK client ({@link #buildClient}), null when Svix is not configured */
+  public SvixVerticle(ServiceContext ctx, Future<Svix> client) {
     this.ctx = ctx;
+    this.client = client;
+  }
+
+  /**
+   * Builds the service's SDK client on a worker thread (loading OkHttp, TLS and the SDK takes a few
+   * hundred milliseconds, done while the database migrates); null when {@code SVIX_AUTH_TOKEN} is unset.
+   */
+  public static Future<Svix> buildClient(Vertx vertx, ServiceConfig config) {
+    if (!config.svixEnabled()) {
+      return Future.succeededFuture(null);
+    }
+    return vertx.executeBlocking(() -> SvixClientFactory.create(config.svixAuthToken, config.svixServerUrl,
+      config.svixTimeout, workerThreads(config)), false);
+  }
+
+  private static int workerThreads(ServiceConfig config) {
+    return config.integer("SVIX_WORKER_THREADS", 32, 1, 512);
   }
 
   /** Calls made to the SDK from an event-loop thread since start (for tests; must be 0). */
@@ -82,12 +104,21 @@ public final class SvixVerticle extends VerticleBase {
   public Future<?> start() {
     deadlineMs = ctx.config().svixTimeout.toMillis();
     healthIntervalMs = ctx.config().integer("SVIX_HEALTH_INTERVAL_MS", DEFAULT_HEALTH_INTERVAL_MS, 50, 3_600_000);
-    if (ctx.config().svixEnabled()) {
-      int threads = ctx.config().integer("SVIX_WORKER_THREADS", 32, 1, 512);
-      svix = SvixClientFactory.create(ctx.config().svixAuthToken, ctx.config().svixServerUrl,
-        ctx.config().svixTimeout, threads);
-      workers = vertx.createSharedWorkerExecutor("svix-sdk", threads);
-    }
+    return client.compose(built -> {
+      svix = built;
+      if (svix != null) {
+        workers = vertx.createSharedWorkerExecutor("svix-sdk", workerThreads(ctx.config()));
+      }
+      return registerConsumers();
+    }).onSuccess(v -> {
+      if (svix != null) {
+        checkHealth();
+        vertx.setPeriodic(healthIntervalMs, id -> checkHealth());
+      }
+    });
+  }
+
+  private Future<?> registerConsumers() {
     List<Future<Void>> registrations = List.of(
       BusConsumer.register(vertx, Addresses.svix("health"), m -> health()),
       BusConsumer.register(vertx, Addresses.svix("ensureApplication"),
@@ -106,12 +137,7 @@ public final class SvixVerticle extends VerticleBase {
       ApiConsumer.register(vertx, "createEndpoint", this::restCreateEndpoint),
       ApiConsumer.register(vertx, "listEndpoints", this::restListEndpoints),
       ApiConsumer.register(vertx, "deleteEndpoint", this::restDeleteEndpoint));
-    return Future.all(registrations).onSuccess(v -> {
-      if (svix != null) {
-        checkHealth();
-        vertx.setPeriodic(healthIntervalMs, id -> checkHealth());
-      }
-    });
+    return Future.all(registrations);
   }
 
   @Override
