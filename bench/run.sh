@@ -3,7 +3,7 @@
 # BENCHMARKS.md (figures, machine, command, date) and bench/results/latest.json (raw results).
 # Options: -Dbench.events=N (events per pipeline run, default 20000), -Dbench.concurrency=N (default 64),
 # -Dbench.only=pipeline (durable and non-durable runs only), rest (REST and start-up) or drain (backlog drains),
-# -Dbench.serviceJvm="<JVM options>" (added to the service jar's -Xmx256m), -Dbench.outboxBatch=N (drain service),
+# -Dbench.serviceJvm="<JVM options>" (instead of bin/webhook-service's), -Dbench.outboxBatch=N (drain service),
 # -Dbench.outboxConcurrency=N and -Dbench.svixThreads=N (durable run).
 set -euo pipefail
 cd "$(dirname "$0")/.."

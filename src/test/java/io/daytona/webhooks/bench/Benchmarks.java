@@ -24,6 +24,7 @@ import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -65,6 +66,8 @@ public final class Benchmarks {
   private final StringBuilder report = new StringBuilder();
   private final JsonObject raw = new JsonObject();
   private Vertx vertx;
+  /** The class-data-sharing archive of the service jar for this run (see bin/webhook-service). */
+  private Path cdsArchive;
   private SvixStandIn standIn;
 
   public static void main(String[] args) throws Exception {
@@ -75,6 +78,7 @@ public final class Benchmarks {
   }
 
   private void run(Path output) throws Exception {
+    cdsArchive = Files.createTempDirectory("bench-cds").resolve("webhook-service.jsa");
     vertx = Vertx.vertx();
     standIn = await(new SvixStandIn(vertx).start());
     standIn.deliveryEnabled(false);
@@ -342,10 +346,11 @@ public final class Benchmarks {
       env.put("OUTBOX_POLL_INTERVAL_MS", "600000");
       env.put("OUTBOX_BATCH_SIZE", "1");
     }
+    // first start: no class-data archive yet (the launcher records one when this process stops)
+    Files.deleteIfExists(cdsArchive);
     Process service = startJar(jar, env);
-    double readyExternal = awaitReady(port, service);
-    out.append(String.format(Locale.ROOT, "| start-up to ready, external PostgreSQL | %.2f s |%n", readyExternal));
-    raw.put("readyExternalSeconds", readyExternal);
+    double readyFirst = awaitReady(port, service);
+    raw.put("readyExternalFirstSeconds", readyFirst);
     try {
       Thread.sleep(3_000); // let start-up allocations settle before reading idle memory
       long idle = rssKb(service.pid());
@@ -378,10 +383,21 @@ public final class Benchmarks {
       raw.put("send", json(send)).put("listEndpoints", json(list));
     } finally {
       service.destroy();
-      service.waitFor(30, TimeUnit.SECONDS);
+      service.waitFor(120, TimeUnit.SECONDS);
     }
+    // restart on the same database, with the archive the first start recorded
+    if (!Files.exists(cdsArchive)) {
+      throw new IllegalStateException("the launcher recorded no class-data archive at " + cdsArchive);
+    }
+    Process restarted = startJar(jar, env);
+    double readyExternal = awaitReady(port, restarted);
+    raw.put("readyExternalSeconds", readyExternal);
+    restarted.destroy();
+    restarted.waitFor(30, TimeUnit.SECONDS);
+    out.insert(0, String.format(Locale.ROOT, "| start-up to ready, external PostgreSQL, restart (class-data archive) | %.2f s |%n"
+      + "| start-up to ready, external PostgreSQL, first start (no archive yet) | %.2f s |%n", readyExternal, readyFirst));
 
-    // start-up with the embedded database (first start creates it; second start reuses it)
+    // start-up with the embedded database (first start creates it; second start reuses it), with the archive
     Path data = Files.createTempDirectory("bench-embedded");
     for (String round : List.of("first start (initdb)", "restart")) {
       int p = freePort();
@@ -479,20 +495,26 @@ public final class Benchmarks {
 
   // ---------------------------------------------------------------------------------- helpers
 
-  private static Process startJar(Path jar, Map<String, String> env) throws IOException {
-    // the heap the README recommends for production (-Xmx256m): resident memory is measured with it
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-      "-Xmx256m"));
-    // -Dbench.serviceJvm="-XX:+UseSerialGC ..." tries other JVM options for the service (not the default run)
-    String extra = System.getProperty("bench.serviceJvm", "").trim();
-    if (!extra.isEmpty()) {
-      command.addAll(List.of(extra.split("\\s+")));
-    }
-    command.addAll(List.of("-jar", jar.toString()));
-    ProcessBuilder pb = new ProcessBuilder(command);
+  /**
+   * Starts the service as the README runs it, through {@code bin/webhook-service}: its JVM options
+   * ({@code -Dbench.serviceJvm="..."} replaces them, e.g. {@code -Xmx256m} alone) and its class-data
+   * archive, kept in {@link #cdsArchive} for this run (the first start records it when it stops).
+   */
+  private Process startJar(Path jar, Map<String, String> env) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(Path.of("bin/webhook-service").toAbsolutePath().toString());
     for (String key : ServiceConfig.KEYS) {
       pb.environment().remove(key);
     }
+    pb.environment().remove("JAVA_OPTS");
+    String jvm = System.getProperty("bench.serviceJvm", "").trim();
+    if (!jvm.isEmpty()) {
+      pb.environment().put("JAVA_OPTS", jvm);
+    }
+    pb.environment().put("WEBHOOKS_JAR", jar.toAbsolutePath().toString());
+    pb.environment().put("WEBHOOKS_CDS_ARCHIVE", cdsArchive.toString());
+    // the launcher runs `java` from the PATH: this JVM's
+    pb.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + File.pathSeparator
+      + System.getenv().getOrDefault("PATH", ""));
     pb.environment().putAll(env);
     pb.redirectErrorStream(true).redirectOutput(Files.createTempFile("bench-service", ".log").toFile());
     return pb.start();

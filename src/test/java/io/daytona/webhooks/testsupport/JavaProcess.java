@@ -32,11 +32,18 @@ public final class JavaProcess {
     throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx256m");
+    // the JVM settings of bin/webhook-service, so that the process tests run the service as operators do
+    command.add("-XX:+UseSerialGC");
+    command.add("-Xmx128m");
     command.add("-cp");
     command.add(classpath);
     command.add(mainClass);
     command.addAll(List.of(args));
+    return launch(command, env);
+  }
+
+  /** Runs any command (e.g. {@code bin/webhook-service}) with the service's configuration variables cleared. */
+  public static JavaProcess launch(List<String> command, Map<String, String> env) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command);
     for (String key : io.daytona.webhooks.config.ServiceConfig.KEYS) {
       pb.environment().remove(key);
