@@ -88,11 +88,7 @@ public final class OutboxDispatcher extends VerticleBase {
     this.ctx = ctx;
     this.repository = new OutboxRepository(ctx.database().pool());
     this.metrics = new OutboxMetrics(ctx.meters());
-    // recorded SENT rows free their organizations for the next claim (no idle gap: there may be work now)
-    this.sentRecorder = new SentRecorder(repository, () -> {
-      lastClaimEmpty = false;
-      tick();
-    });
+    this.sentRecorder = new SentRecorder(repository);
   }
 
   @Override
@@ -203,6 +199,10 @@ public final class OutboxDispatcher extends VerticleBase {
         busyOrganizations.computeIfPresent(chain.get(0).organizationId(), (org, n) -> n > 1 ? n - 1 : null);
         pump();
         boolean progress = ar.succeeded() && ar.result();
+        if (progress) {
+          // its organization's next rows (if any) are claimable now: no idle gap before claiming them
+          lastClaimEmpty = false;
+        }
         if (chains.isEmpty() && (progress || lastClaimFull || again)) {
           tick();
         }
@@ -215,7 +215,7 @@ public final class OutboxDispatcher extends VerticleBase {
     if (index >= chain.size() || stopped) {
       return Future.succeededFuture(index >= chain.size());
     }
-    return deliver(chain.get(index)).compose(settled -> {
+    return deliver(chain.get(index), index == chain.size() - 1).compose(settled -> {
       if (settled) {
         return runChain(chain, index + 1);
       }
@@ -228,8 +228,13 @@ public final class OutboxDispatcher extends VerticleBase {
 
   // ---------------------------------------------------------------- one row
 
-  /** Creates the row's message in Svix and records the outcome; true when the row is settled. */
-  private Future<Boolean> deliver(Claimed row) {
+  /**
+   * Creates the row's message in Svix and records the outcome; true when the row is settled. A SENT
+   * row is recorded in the next batch while its chain goes on, except the chain's last row: the
+   * chain ends once that one is recorded, so that the claim its end starts sees the organization's
+   * next row as the head (a leased, still pending last row would hide the organization).
+   */
+  private Future<Boolean> deliver(Claimed row, boolean lastOfChain) {
     JsonObject request = new JsonObject()
       .put("organizationId", row.organizationId())
       .put("eventType", row.eventType())
@@ -239,18 +244,14 @@ public final class OutboxDispatcher extends VerticleBase {
     return vertx.eventBus().<JsonObject>request(Addresses.svix("createMessage"), request,
         new DeliveryOptions().setSendTimeout(svixRequestTimeoutMs))
       .onComplete(ar -> LOG.debug("svix answered for {}: {}", row.id(), ar.succeeded() ? "ok" : ar.cause().getMessage()))
-      .map(reply -> {
-        sent(row, reply.body().getString("id"), null);
-        return true;
-      })
-      .recover(err -> outcome(row, err));
+      .compose(reply -> sent(row, reply.body().getString("id"), null, lastOfChain))
+      .recover(err -> outcome(row, err, lastOfChain));
   }
 
-  private Future<Boolean> outcome(Claimed row, Throwable err) {
+  private Future<Boolean> outcome(Claimed row, Throwable err, boolean lastOfChain) {
     ApiError e = ApiError.from(err);
     if (e.status() == 409) {
-      sent(row, null, "Svix already had this eventId (409): counted as sent");
-      return Future.succeededFuture(true);
+      return sent(row, null, "Svix already had this eventId (409): counted as sent", lastOfChain);
     }
     if (retryable(e)) {
       long delay = backoff(row.attempts() + 1, e.retryAfterSeconds());
@@ -270,16 +271,17 @@ public final class OutboxDispatcher extends VerticleBase {
   }
 
   /**
-   * Svix has the message: the chain goes on while the row is recorded SENT in the next batch.
-   * Until then the row stays PENDING and leased, which hides its organization from claims; each
-   * recorded batch therefore ticks the dispatcher (see the constructor).
+   * Svix has the message: the row is recorded SENT in the next batch; true at once, or for the
+   * chain's last row once it is recorded (a failed recording leaves the row leased: when the lease
+   * ends it is sent again and Svix's 409 settles it).
    */
-  private void sent(Claimed row, String svixMessageId, String note) {
-    sentRecorder.sent(row.id(), svixMessageId, note).onSuccess(latency -> {
+  private Future<Boolean> sent(Claimed row, String svixMessageId, String note, boolean lastOfChain) {
+    Future<Double> recorded = sentRecorder.sent(row.id(), svixMessageId, note).onSuccess(latency -> {
       if (latency != null) {
         metrics.sent(latency);
       }
     });
+    return lastOfChain ? recorded.transform(ar -> Future.succeededFuture(true)) : Future.succeededFuture(true);
   }
 
   /** 429, 5xx, timeouts and refused connections (502/503/504 from the Svix verticle) are worth another try. */

@@ -25,14 +25,11 @@ final class SentRecorder {
   }
 
   private final OutboxRepository repository;
-  private final Runnable recorded;
   private final List<Entry> queue = new ArrayList<>();
   private boolean writing;
 
-  /** @param recorded run after each batch is committed (its rows' organizations can be claimed again) */
-  SentRecorder(OutboxRepository repository, Runnable recorded) {
+  SentRecorder(OutboxRepository repository) {
     this.repository = repository;
-    this.recorded = recorded;
   }
 
   /** Seconds from acceptance to the commit of SENT; null when the row was no longer pending. */
@@ -63,7 +60,6 @@ final class SentRecorder {
       if (ar.succeeded()) {
         Map<Long, Double> latencies = ar.result();
         batch.forEach(e -> e.latency().complete(latencies.get(e.id())));
-        recorded.run();
       } else {
         // the rows stay leased; when the lease ends they are sent again and Svix's 409 settles them
         LOG.warn("Recording {} sent outbox row(s) failed: {}", batch.size(), ar.cause().getMessage());
