@@ -72,7 +72,8 @@ public final class Benchmarks {
 
   public static void main(String[] args) throws Exception {
     // PostgreSQL flushes each commit to disk, as in production (the tests' server does not)
-    System.setProperty(TestDatabase.DURABLE_PROPERTY, "true");
+    // (-Dwebhooks.test.durableDatabase=false measures without, for comparison)
+    System.setProperty(TestDatabase.DURABLE_PROPERTY, System.getProperty(TestDatabase.DURABLE_PROPERTY, "true"));
     new Benchmarks().run(Path.of(args.length > 0 ? args[0] : "BENCHMARKS.md"));
     System.exit(0);
   }
@@ -371,10 +372,10 @@ public final class Benchmarks {
       long sampler = vertx.setPeriodic(250, id -> peak.accumulateAndGet(rssKb(service.pid()), Math::max));
       String base = "http://127.0.0.1:" + port + "/api/webhooks/organizations/org-rest";
       Stats send = load("POST /send at 1,000 requests/s", "--url", base + "/send", "--method", "POST", "--token", token,
-        "--rate", "1000", "--warmup", "5", "--seconds", "20", "--expect", "202",
+        "--rate", "1000", "--warmup", "15", "--seconds", "20", "--expect", "202",
         "--body", "{\"eventType\":\"bench.rest\",\"eventId\":\"rest-{run}-{i}\",\"payload\":{\"n\":{i}}}");
       Stats list = load("GET /endpoints, 16 connections", "--url", base + "/endpoints?limit=10", "--token", token,
-        "--connections", "16", "--warmup", "3", "--seconds", "10", "--expect", "200");
+        "--connections", "16", "--warmup", "10", "--seconds", "10", "--expect", "200");
       vertx.cancelTimer(sampler);
       out.append(String.format(Locale.ROOT, "| resident memory, peak under REST load | %d MB |%n", peak.get() / 1024));
       raw.put("rssLoadKb", peak.get());
