@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -44,13 +46,17 @@ public final class WebhookService {
 
   private final Vertx vertx;
   private final ServiceContext context;
-  private final HttpVerticle http;
+  private final Deployed deployed;
   private final String developmentKey;
 
-  private WebhookService(Vertx vertx, ServiceContext context, HttpVerticle http, String developmentKey) {
+  /** What {@link #deploy} started: the HTTP verticle (its port) and the dispatcher's deployment (stopped first). */
+  private record Deployed(HttpVerticle http, String dispatcher) {
+  }
+
+  private WebhookService(Vertx vertx, ServiceContext context, Deployed deployed, String developmentKey) {
     this.vertx = vertx;
     this.context = context;
-    this.http = http;
+    this.deployed = deployed;
     this.developmentKey = developmentKey;
   }
 
@@ -94,7 +100,7 @@ public final class WebhookService {
             ? DevelopmentKey.ensure(vertx, config.dataDir, keys)
             : Future.succeededFuture(null);
           return devKey.compose(key -> contract.compose(c -> deploy(ctx, c, svixClient, cm))
-            .map(http -> new WebhookService(vertx, ctx, http, key)));
+            .map(deployed -> new WebhookService(vertx, ctx, deployed, key)));
         })
         .onSuccess(result::complete)
         .onFailure(err -> vertx.close().toCompletionStage().whenComplete((v, e) -> {
@@ -115,25 +121,26 @@ public final class WebhookService {
   }
 
   /** Deploys the verticles, the HTTP one last so that it only answers once every operation has a consumer. */
-  private static Future<HttpVerticle> deploy(ServiceContext ctx, HttpVerticle.Contract contract, Future<Svix> svixClient,
-                                            ClusterManager cm) {
+  private static Future<Deployed> deploy(ServiceContext ctx, HttpVerticle.Contract contract, Future<Svix> svixClient,
+                                        ClusterManager cm) {
     Vertx vertx = ctx.vertx();
     int httpInstances = ctx.config().integer("HTTP_INSTANCES", 1, 1, 64);
     List<HttpVerticle> http = new CopyOnWriteArrayList<>();
+    Future<String> dispatcher = vertx.deployVerticle(new OutboxDispatcher(ctx));
     return Future.all(
         vertx.deployVerticle(new SvixVerticle(ctx, svixClient)),
         vertx.deployVerticle(new RealtimeVerticle(ctx)),
         vertx.deployVerticle(new StatusVerticle(ctx, cm)),
         vertx.deployVerticle(new InitializationVerticle(ctx)),
         vertx.deployVerticle(new PlatformEventsVerticle(ctx)),
-        vertx.deployVerticle(new OutboxDispatcher(ctx)))
+        dispatcher)
       // HTTP_INSTANCES verticles sharing the port (default 1: with port 0, instances may not share one port)
       .compose(v -> vertx.deployVerticle(() -> {
         HttpVerticle verticle = new HttpVerticle(ctx, contract, RealtimeRoutes.create(vertx, ctx));
         http.add(verticle);
         return verticle;
       }, new DeploymentOptions().setInstances(httpInstances)))
-      .map(id -> http.get(0));
+      .map(id -> new Deployed(http.get(0), dispatcher.result()));
   }
 
   public Vertx vertx() {
@@ -145,7 +152,7 @@ public final class WebhookService {
   }
 
   public int port() {
-    return http.actualPort();
+    return deployed.http().actualPort();
   }
 
   /** The development admin key, or null outside development mode. */
@@ -153,11 +160,18 @@ public final class WebhookService {
     return developmentKey;
   }
 
-  /** Undeploys everything and closes Vert.x (and the pool with it), then stops an embedded database this instance owns. */
+  /**
+   * Stops the outbox dispatcher first, while Svix and the database are still there (it finishes the
+   * messages in flight and hands back the rows it had claimed), then undeploys everything and closes
+   * Vert.x (and the pool with it), then stops an embedded database this instance owns.
+   */
   public Future<Void> stop() {
-    return vertx.close().transform(ar -> {
-      context.database().stopEmbedded();
-      return ar.succeeded() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(ar.cause());
-    });
+    CompletionStage<Void> stopped = vertx.undeploy(deployed.dispatcher()).toCompletionStage()
+      .handle((v, err) -> (Void) null) // the rest stops anyway
+      // called on one of this Vert.x's event loops, close() would complete on a loop it has shut down
+      .thenComposeAsync(v -> vertx.close().toCompletionStage(), ForkJoinPool.commonPool())
+      .whenComplete((v, err) -> context.database().stopEmbedded());
+    return Future.fromCompletionStage(stopped);
   }
+
 }

@@ -6,6 +6,7 @@ import io.daytona.webhooks.bus.ApiError;
 import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.delivery.OutboxRepository.Claimed;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -83,6 +84,10 @@ public final class OutboxDispatcher extends VerticleBase {
   private boolean stopped;
   private boolean claimFailureLogged;
   private MessageConsumer<Object> wakeUps;
+  /** Rows claimed here but not sent when the dispatcher stops: handed back on stop. */
+  private final List<Long> handBack = new ArrayList<>();
+  /** Completed when the last running chain ends after a stop. */
+  private Promise<Void> chainsEnded;
 
   public OutboxDispatcher(ServiceContext ctx) {
     this.ctx = ctx;
@@ -124,14 +129,31 @@ public final class OutboxDispatcher extends VerticleBase {
     });
   }
 
+  /**
+   * Lets the messages in flight finish (at most the Svix deadline) and their outcomes be recorded,
+   * then hands back every row claimed but not sent, so that the next dispatcher (another node, or
+   * this one restarted) need not wait for the lease. Run while Svix and the database are still up
+   * ({@code WebhookService#stop} undeploys this verticle first).
+   */
   @Override
   public Future<?> stop() {
     stopped = true;
-    List<Long> unstarted = new ArrayList<>();
-    chains.forEach(chain -> chain.forEach(row -> unstarted.add(row.id())));
+    chains.forEach(chain -> chain.forEach(row -> handBack.add(row.id())));
     chains.clear();
-    // hand back what was claimed but not started, so that another dispatcher need not wait for the lease
-    return repository.release(unstarted, 0).otherwiseEmpty();
+    Promise<Void> ended = Promise.promise();
+    if (running == 0) {
+      ended.complete();
+    } else {
+      chainsEnded = ended;
+    }
+    long timer = vertx.setTimer(ctx.config().svixTimeout.toMillis() + 1_000, t -> ended.tryComplete());
+    return ended.future()
+      .compose(v -> {
+        vertx.cancelTimer(timer);
+        return sentRecorder.idle();
+      })
+      .compose(v -> repository.release(handBack, 0))
+      .otherwiseEmpty();
   }
 
   // ---------------------------------------------------------------- claiming
@@ -196,6 +218,12 @@ public final class OutboxDispatcher extends VerticleBase {
       running++;
       runChain(chain, 0).onComplete(ar -> {
         running--;
+        if (stopped) {
+          if (running == 0 && chainsEnded != null) {
+            chainsEnded.tryComplete();
+          }
+          return;
+        }
         busyOrganizations.computeIfPresent(chain.get(0).organizationId(), (org, n) -> n > 1 ? n - 1 : null);
         pump();
         boolean progress = ar.succeeded() && ar.result();
@@ -212,8 +240,12 @@ public final class OutboxDispatcher extends VerticleBase {
 
   /** Sends the chain's rows in order; true when every row was settled (sent or failed for good). */
   private Future<Boolean> runChain(List<Claimed> chain, int index) {
-    if (index >= chain.size() || stopped) {
-      return Future.succeededFuture(index >= chain.size());
+    if (index >= chain.size()) {
+      return Future.succeededFuture(true);
+    }
+    if (stopped) {
+      chain.subList(index, chain.size()).forEach(row -> handBack.add(row.id()));
+      return Future.succeededFuture(false);
     }
     return deliver(chain.get(index), index == chain.size() - 1).compose(settled -> {
       if (settled) {

@@ -27,6 +27,7 @@ final class SentRecorder {
   private final OutboxRepository repository;
   private final List<Entry> queue = new ArrayList<>();
   private boolean writing;
+  private Promise<Void> idle;
 
   SentRecorder(OutboxRepository repository) {
     this.repository = repository;
@@ -40,8 +41,27 @@ final class SentRecorder {
     return promise.future();
   }
 
+  /** Completes once every row handed to {@link #sent} so far has been written (or failed to be). */
+  Future<Void> idle() {
+    if (!writing && queue.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    if (idle == null) {
+      idle = Promise.promise();
+    }
+    return idle.future();
+  }
+
   private void flush() {
-    if (writing || queue.isEmpty()) {
+    if (writing) {
+      return;
+    }
+    if (queue.isEmpty()) {
+      if (idle != null) {
+        Promise<Void> done = idle;
+        idle = null;
+        done.complete();
+      }
       return;
     }
     writing = true;

@@ -207,6 +207,31 @@ class OutboxDeliveryTest {
   }
 
   @Test
+  void aStoppedServiceHandsBackWhatItHadNotSentSoTheNextStartSendsItAtOnce() {
+    WebhookService first = start(true, Map.of());
+    block(first.vertx().eventBus().request(Addresses.svix("ensureApplication"), new JsonObject().put("organizationId", "org-0")), WAIT);
+    // one organization: one chain, one message at a time, each taking 150 ms
+    standIn.delayAll(Duration.ofMillis(150));
+    List<String> ids = burst(List.of(first), 30, 1);
+    eventually(() -> standIn.messageCount() >= 2, WAIT);
+    block(first.stop(), WAIT);
+    services.remove(first);
+
+    // the message in flight was recorded; the rest is due now, not leased for OUTBOX_LEASE_MS (75 s)
+    long pending = count("SELECT count(*) FROM event_outbox WHERE status = 'PENDING'");
+    assertThat(pending).isPositive();
+    assertThat(count("SELECT count(*) FROM event_outbox WHERE status = 'SENT'")).isEqualTo(30 - pending)
+      .isEqualTo(standIn.messageCount());
+    assertThat(count("SELECT count(*) FROM event_outbox WHERE status = 'PENDING' AND next_attempt_at > now()")).isZero();
+
+    block(standIn.heal(), WAIT);
+    start(true, Map.of());
+    eventually(() -> count("SELECT count(*) FROM event_outbox WHERE status = 'SENT'") == 30, Duration.ofSeconds(20));
+    ids.forEach(id -> assertThat(standIn.messagesCreated(id)).as(id).isEqualTo(1));
+    assertPerOrganizationOrder(1);
+  }
+
+  @Test
   void withoutSvixRowsWaitThenAServiceWithSvixDeliversThem() {
     WebhookService idle = start(false, Map.of());
     List<String> ids = burst(List.of(idle), 50, 3);
