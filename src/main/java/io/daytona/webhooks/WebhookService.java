@@ -29,7 +29,9 @@ import io.vertx.micrometer.backends.BackendRegistries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.management.ManagementFactory;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -116,7 +118,8 @@ public final class WebhookService {
         LOG.warn("DEVELOPMENT MODE: no JWT_SECRET or JWT_PUBLIC_KEY is set. Admin API key (kept in {}): {}",
           config.dataDir.resolve(DevelopmentKey.FILE), service.developmentKey);
       }
-      LOG.info("Webhook service ready on http://{}:{}{}", config.httpHost, service.port(), HttpVerticle.BASE_PATH);
+      LOG.info("Webhook service ready on http://{}:{}{} ({} s after the JVM started)", config.httpHost, service.port(),
+        HttpVerticle.BASE_PATH, String.format(Locale.ROOT, "%.2f", ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0));
     });
   }
 
