@@ -9,8 +9,8 @@ import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.db.Database;
 import io.daytona.webhooks.delivery.OutboxDispatcher;
 import io.daytona.webhooks.events.PlatformEventsVerticle;
-import io.daytona.webhooks.http.SafeServerMetrics;
 import io.daytona.webhooks.http.HttpVerticle;
+import io.daytona.webhooks.http.SafeServerMetrics;
 import io.daytona.webhooks.initialization.InitializationVerticle;
 import io.daytona.webhooks.realtime.RealtimeRoutes;
 import io.daytona.webhooks.realtime.RealtimeVerticle;
@@ -77,7 +77,8 @@ public final class WebhookService {
       clusterManager = Clustering.clusterManager(config);
       Clustering.configureEventBus(options.getEventBusOptions(), config);
       ClusterManager joined = clusterManager;
-      vertxFuture = Vertx.builder().with(options).withMetrics(SafeServerMetrics.factory()).withClusterManager(clusterManager).buildClustered()
+      vertxFuture = Vertx.builder().with(options).withMetrics(SafeServerMetrics.factory()).withClusterManager(clusterManager)
+        .buildClustered()
         .onSuccess(v -> Clustering.logMembership(joined));
     } else {
       vertxFuture = Future.succeededFuture(Vertx.builder().with(options).withMetrics(SafeServerMetrics.factory()).build());
@@ -176,5 +177,4 @@ public final class WebhookService {
       .whenComplete((v, err) -> context.database().stopEmbedded());
     return Future.fromCompletionStage(stopped);
   }
-
 }

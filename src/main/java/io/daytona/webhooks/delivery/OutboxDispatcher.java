@@ -86,7 +86,7 @@ public final class OutboxDispatcher extends VerticleBase {
   private MessageConsumer<Object> wakeUps;
   /** Rows claimed here but not sent when the dispatcher stops: handed back on stop. */
   private final List<Long> handBack = new ArrayList<>();
-  /** Completed when the last running chain ends after a stop. */
+  /** Set on stop; completed when the last running chain has ended. */
   private Promise<Void> chainsEnded;
 
   public OutboxDispatcher(ServiceContext ctx) {
@@ -140,14 +140,12 @@ public final class OutboxDispatcher extends VerticleBase {
     stopped = true;
     chains.forEach(chain -> chain.forEach(row -> handBack.add(row.id())));
     chains.clear();
-    Promise<Void> ended = Promise.promise();
+    chainsEnded = Promise.promise();
     if (running == 0) {
-      ended.complete();
-    } else {
-      chainsEnded = ended;
+      chainsEnded.complete();
     }
-    long timer = vertx.setTimer(ctx.config().svixTimeout.toMillis() + 1_000, t -> ended.tryComplete());
-    return ended.future()
+    long timer = vertx.setTimer(ctx.config().svixTimeout.toMillis() + 1_000, t -> chainsEnded.tryComplete());
+    return chainsEnded.future()
       .compose(v -> {
         vertx.cancelTimer(timer);
         return sentRecorder.idle();
@@ -219,7 +217,7 @@ public final class OutboxDispatcher extends VerticleBase {
       runChain(chain, 0).onComplete(ar -> {
         running--;
         if (stopped) {
-          if (running == 0 && chainsEnded != null) {
+          if (running == 0) {
             chainsEnded.tryComplete();
           }
           return;

@@ -65,17 +65,13 @@ public final class OutboxWriter {
       flushing = false;
       if (ar.succeeded()) {
         List<Boolean> inserted = ar.result();
-        for (int i = 0; i < batch.size(); i++) {
-          if (inserted.get(i)) {
-            metrics.accepted(batch.get(i).event().source());
-          }
-          batch.get(i).promise().complete(inserted.get(i));
-        }
         Set<String> organizations = new LinkedHashSet<>();
         for (int i = 0; i < batch.size(); i++) {
           if (inserted.get(i)) {
+            metrics.accepted(batch.get(i).event().source());
             organizations.add(batch.get(i).event().organizationId());
           }
+          batch.get(i).promise().complete(inserted.get(i));
         }
         if (!organizations.isEmpty()) {
           vertx.eventBus().send(Addresses.OUTBOX_WAKE_UP, new JsonArray(new ArrayList<>(organizations)));
