@@ -11,6 +11,9 @@ import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * The service's PostgreSQL: the external one of {@code DATABASE_URL} or the embedded one of the
  * data directory, migrated with Flyway, reached through one vertx-pg-client pool.
@@ -18,6 +21,8 @@ import org.slf4j.LoggerFactory;
 public final class Database {
 
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+  /** The pool's connections say so in {@code pg_stat_activity}. */
+  public static final String APPLICATION_NAME = "webhook-service";
 
   private final Pool pool;
   private final EmbeddedDatabase embedded;
@@ -29,45 +34,55 @@ public final class Database {
     this.description = description;
   }
 
-  /** Where the database is, migrated: blocking work runs on a worker thread. */
+  /**
+   * Where the database is, migrated: blocking work (starting the embedded server, Flyway) runs on a
+   * worker thread. The pool opens its first connection while Flyway migrates, so that neither the
+   * first request nor the first event pays for connecting (and loading the client's classes).
+   */
   public static Future<Database> open(Vertx vertx, ServiceConfig config) {
-    return vertx.executeBlocking(() -> {
-      EmbeddedDatabase embedded = null;
-      PgConnectOptions connect;
-      if (config.database == null) {
-        embedded = EmbeddedDatabase.startOrAttach(config.dataDir);
-        connect = new PgConnectOptions().setHost("127.0.0.1").setPort(embedded.port())
-          .setDatabase(embedded.database()).setUser(embedded.user());
-      } else {
-        ServiceConfig.Database d = config.database;
-        connect = new PgConnectOptions().setHost(d.host()).setPort(d.port()).setDatabase(d.database())
-          .setUser(d.user());
-        if (d.password() != null) {
-          connect.setPassword(d.password());
-        }
-      }
-      connect.setCachePreparedStatements(true).setPipeliningLimit(256);
-      try {
-        migrate(connect);
-      } catch (RuntimeException e) {
+    return vertx.executeBlocking(() -> config.database == null ? EmbeddedDatabase.startOrAttach(config.dataDir) : null, false)
+      .compose(embedded -> {
+        PgConnectOptions connect;
         if (embedded != null) {
-          embedded.close();
+          connect = new PgConnectOptions().setHost("127.0.0.1").setPort(embedded.port())
+            .setDatabase(embedded.database()).setUser(embedded.user());
+        } else {
+          ServiceConfig.Database d = config.database;
+          connect = new PgConnectOptions().setHost(d.host()).setPort(d.port()).setDatabase(d.database())
+            .setUser(d.user());
+          if (d.password() != null) {
+            connect.setPassword(d.password());
+          }
         }
-        throw e;
-      }
-      return new Object[] {connect, embedded};
-    }, false).map(parts -> {
-      PgConnectOptions connect = (PgConnectOptions) parts[0];
-      EmbeddedDatabase embedded = (EmbeddedDatabase) parts[1];
-      Pool pool = PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(config.databasePoolSize).setName("webhooks"))
-        .connectingTo(connect)
-        .using(vertx)
-        .build();
-      String where = (embedded != null ? "embedded PostgreSQL " : "PostgreSQL ")
-        + connect.getHost() + ":" + connect.getPort() + "/" + connect.getDatabase();
-      return new Database(pool, embedded, where);
-    });
+        connect.setCachePreparedStatements(true).setPipeliningLimit(256)
+          .setProperties(new HashMap<>(Map.of("application_name", APPLICATION_NAME)));
+        // Flyway first: building the pool and connecting load classes on this thread for a while
+        Future<?> migrated = vertx.executeBlocking(() -> {
+          migrate(connect);
+          return null;
+        }, false);
+        Pool pool = PgBuilder.pool()
+          .with(new PoolOptions().setMaxSize(config.databasePoolSize).setName("webhooks"))
+          .connectingTo(connect)
+          .using(vertx)
+          .build();
+        String where = (embedded != null ? "embedded PostgreSQL " : "PostgreSQL ")
+          + connect.getHost() + ":" + connect.getPort() + "/" + connect.getDatabase();
+        Future<?> connected = pool.query("SELECT 1").execute();
+        return Future.join(connected, migrated).transform(done -> {
+          if (done.succeeded()) {
+            return Future.succeededFuture(new Database(pool, embedded, where));
+          }
+          // Flyway's error names the cause best (it also fails when the database cannot be reached)
+          Throwable cause = migrated.failed() ? migrated.cause() : connected.cause();
+          return pool.close().transform(closed -> vertx.executeBlocking(() -> {
+            if (embedded != null) {
+              embedded.close();
+            }
+            return null;
+          }, false)).transform(ignored -> Future.failedFuture(cause));
+        });
+      });
   }
 
   /** Runs the Flyway migrations of {@code db/migration}; several nodes at once are safe (Flyway locks). */

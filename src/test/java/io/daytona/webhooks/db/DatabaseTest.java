@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class DatabaseTest {
 
@@ -39,6 +40,48 @@ class DatabaseTest {
       await(second.pool().close());
     } finally {
       await(vertx.close());
+    }
+  }
+
+  @Test
+  void thePoolHasAnOpenConnectionOnceTheDatabaseIsOpen() throws Exception {
+    String url = TestDatabase.freshDatabaseUrl();
+    ServiceConfig config = ServiceConfig.from(Map.of("DATABASE_URL", url, "JWT_SECRET", "x".repeat(40)));
+    Vertx vertx = Vertx.vertx();
+    try {
+      Database db = await(Database.open(vertx, config));
+      // nothing has used the pool yet: the connection was opened while Flyway migrated
+      assertThat(poolConnections(url)).isGreaterThanOrEqualTo(1);
+      await(db.pool().close());
+    } finally {
+      await(vertx.close());
+    }
+  }
+
+  @Test
+  void anUnreachableDatabaseFailsTheOpeningWithFlywaysReason() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    ServiceConfig config = ServiceConfig.from(Map.of("DATABASE_URL", "postgresql://nobody@127.0.0.1:" + closedPort + "/none",
+      "JWT_SECRET", "x".repeat(40)));
+    Vertx vertx = Vertx.vertx();
+    try {
+      Future<Database> opened = Database.open(vertx, config);
+      assertThatThrownBy(() -> await(opened)).hasRootCauseInstanceOf(java.net.ConnectException.class);
+      assertThat(opened.cause()).hasMessageContaining("Unable to obtain connection");
+    } finally {
+      await(vertx.close());
+    }
+  }
+
+  private static int poolConnections(String url) throws Exception {
+    try (Connection c = TestDatabase.connect(url);
+         ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM pg_stat_activity "
+           + "WHERE datname = current_database() AND application_name = '" + Database.APPLICATION_NAME + "'")) {
+      rs.next();
+      return rs.getInt(1);
     }
   }
 
