@@ -62,7 +62,10 @@ final class SvixClientFactory {
         .callTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS)
         .connectionPool(new ConnectionPool(Math.max(8, threads), 5, TimeUnit.MINUTES))
         .dispatcher(dispatcher)
-        .retryOnConnectionFailure(false)
+        // a pooled connection that Svix (or a proxy) has closed is replaced by a new one instead of failing the
+        // call (with this off, the first call on each such connection failed: a 502, or a delivery put off for
+        // a backoff). Safe for POSTs: the SDK gives each one an idempotency key, and a retry sends the same key.
+        .retryOnConnectionFailure(true)
         .addInterceptor(chain -> {
           if (Context.isOnEventLoopThread()) {
             EVENT_LOOP_CALLS.incrementAndGet();

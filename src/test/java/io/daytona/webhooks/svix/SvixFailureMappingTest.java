@@ -127,6 +127,27 @@ class SvixFailureMappingTest {
     assertRecovered();
   }
 
+  /**
+   * Svix (or a proxy in front of it) closing keep-alive connections is routine: a restart, an idle
+   * timeout. The calls that follow go out on new connections; none fails for having been given a
+   * connection the server had already closed.
+   */
+  @Test
+  void callsAfterSvixClosedItsConnectionsSucceed() {
+    for (int i = 0; i < 5; i++) {
+      assertThat(kit.listEndpoints(org, "limit=5").statusCode()).isEqualTo(200);
+    }
+    // closing the server closes every connection it had accepted; the SDK's pool still holds its side of them
+    await(kit.standIn.refuseConnections());
+    await(kit.standIn.acceptConnections());
+    for (int i = 0; i < 5; i++) {
+      HttpResponse<Buffer> r = kit.listEndpoints(org, "limit=5");
+      assertThat(r.statusCode()).as("call %d after the restart: %s", i + 1, r.bodyAsString()).isEqualTo(200);
+    }
+    HttpResponse<Buffer> created = kit.createEndpoint(org, new JsonObject().put("url", "https://example.test/after-restart"));
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+  }
+
   @Test
   void noAnswerWithinTheDeadlineIsA504() {
     kit.standIn.delayNext(1, Duration.ofMillis(2_500), "/endpoint");
