@@ -14,6 +14,14 @@ import java.util.TreeSet;
 /**
  * The SQL of the event outbox ({@code event_outbox}): inserting accepted events, claiming due rows
  * for a dispatcher, recording each outcome, pruning sent rows.
+ *
+ * <p>Statements that reach rows by id say {@code status NOT IN ('SENT', 'FAILED')} where they mean
+ * {@code status = 'PENDING'} (the same rows, by the table's CHECK constraint). The planner cannot
+ * use the partial indexes on pending rows for it, so it looks the rows up by primary key whatever
+ * the statistics say. A queue's statistics are often stale (analyzed while nothing was pending, a
+ * burst arriving before the next analyze); with {@code status = 'PENDING'} the planner then read
+ * every pending row for each batch recorded as sent, and for each row a claim leased: the cost grew
+ * with the backlog (a claim of 500 rows over a 5,000-row backlog took 0.76 s; see OutboxPlansTest).
  */
 public final class OutboxRepository {
 
@@ -68,7 +76,8 @@ public final class OutboxRepository {
     ), due AS (
       SELECT o.id, o.organization_id
         FROM event_outbox o
-       WHERE o.id = ANY (ARRAY(SELECT id FROM heads)) AND o.status = 'PENDING' AND o.next_attempt_at <= now()
+       WHERE o.id = ANY (ARRAY(SELECT id FROM heads)) AND o.status NOT IN ('SENT', 'FAILED')
+         AND o.next_attempt_at <= now()
          FOR UPDATE OF o SKIP LOCKED
     ), chain AS (
       SELECT c.id, c.rn
@@ -86,7 +95,7 @@ public final class OutboxRepository {
     UPDATE event_outbox t
        SET next_attempt_at = now() + make_interval(secs => $3::float8 / 1000)
       FROM picked p
-     WHERE t.id = p.id AND t.status = 'PENDING'
+     WHERE t.id = p.id AND t.status NOT IN ('SENT', 'FAILED')
     RETURNING t.id, t.organization_id, t.event_type, t.event_id, t.payload, t.attempts, t.created_at
     """;
 
@@ -96,7 +105,7 @@ public final class OutboxRepository {
        SET status = 'SENT', sent_at = now(), svix_message_id = u.message_id, attempts = t.attempts + 1,
            last_error = u.note
       FROM unnest($1::int8[], $2::text[], $3::text[]) AS u(id, message_id, note)
-     WHERE t.id = u.id AND t.status = 'PENDING'
+     WHERE t.id = u.id AND t.status NOT IN ('SENT', 'FAILED')
     RETURNING t.id, extract(epoch FROM now() - t.created_at)::float8 AS latency
     """;
 
@@ -165,7 +174,8 @@ public final class OutboxRepository {
   /** Schedules another attempt in {@code delayMillis}. */
   public Future<Void> markRetry(long id, long delayMillis, String error) {
     return pool.preparedQuery("UPDATE event_outbox SET attempts = attempts + 1, last_error = $3, "
-        + "next_attempt_at = now() + make_interval(secs => $2::float8 / 1000) WHERE id = $1 AND status = 'PENDING'")
+        + "next_attempt_at = now() + make_interval(secs => $2::float8 / 1000) "
+        + "WHERE id = $1 AND status NOT IN ('SENT', 'FAILED')")
       .execute(Tuple.of(id, delayMillis, error))
       .mapEmpty();
   }
@@ -173,7 +183,7 @@ public final class OutboxRepository {
   /** Gives up on a row (Svix rejected it for good). */
   public Future<Void> markFailed(long id, String error) {
     return pool.preparedQuery("UPDATE event_outbox SET status = 'FAILED', attempts = attempts + 1, last_error = $2 "
-        + "WHERE id = $1 AND status = 'PENDING'")
+        + "WHERE id = $1 AND status NOT IN ('SENT', 'FAILED')")
       .execute(Tuple.of(id, error))
       .mapEmpty();
   }
@@ -184,7 +194,7 @@ public final class OutboxRepository {
       return Future.succeededFuture();
     }
     return pool.preparedQuery("UPDATE event_outbox SET next_attempt_at = now() + make_interval(secs => $2::float8 / 1000) "
-        + "WHERE id = ANY($1) AND status = 'PENDING'")
+        + "WHERE id = ANY($1) AND status NOT IN ('SENT', 'FAILED')")
       .execute(Tuple.of(ids.toArray(new Long[0]), delayMillis))
       .mapEmpty();
   }

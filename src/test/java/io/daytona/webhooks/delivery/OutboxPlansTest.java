@@ -1,0 +1,143 @@
+package io.daytona.webhooks.delivery;
+
+import io.daytona.webhooks.config.ServiceConfig;
+import io.daytona.webhooks.db.Database;
+import io.daytona.webhooks.testsupport.TestDatabase;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The outbox's statements keep their cost proportional to the rows they touch when PostgreSQL's
+ * statistics are stale. A queue table's statistics usually are: analyzed while the backlog was
+ * empty, they say almost no row is pending, and a burst then arrives before autovacuum analyzes
+ * again (up to a minute later). With those statistics the planner found it cheaper to read every
+ * pending row (the partial indexes on pending rows) than to look the wanted rows up by id: a
+ * claim compared each row it leased with every pending row, and recording a batch as sent read the
+ * whole backlog, so both slowed down as the backlog grew. Each statement here runs under
+ * {@code EXPLAIN ANALYZE} (rolled back) with 5,000 pending rows that the statistics do not know of.
+ */
+class OutboxPlansTest {
+
+  private static final int ORGS = 100;
+  private static final int PENDING = 5_000;
+
+  private static String url;
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void backlogUnknownToTheStatistics() throws Exception {
+    url = TestDatabase.freshDatabaseUrl();
+    vertx = Vertx.vertx();
+    ServiceConfig config = ServiceConfig.from(Map.of("DATABASE_URL", url, "JWT_SECRET", "x".repeat(40)));
+    Database db = await(Database.open(vertx, config));
+    await(db.pool().close());
+    try (Connection c = TestDatabase.connect(url); Statement s = c.createStatement()) {
+      // the history of sent events, analyzed while nothing was pending
+      s.execute("INSERT INTO event_outbox (organization_id, event_type, event_id, payload, source, status, sent_at) "
+        + "SELECT 'org-' || (i % " + ORGS + "), 'sandbox.created', 'old-' || i, '{}', 'test', 'SENT', now() "
+        + "FROM generate_series(1, 20000) AS i");
+      s.execute("ANALYZE event_outbox");
+      // then a burst: a backlog the statistics do not know of yet
+      s.execute("INSERT INTO event_outbox (organization_id, event_type, event_id, payload, source) "
+        + "SELECT 'org-' || (i % " + ORGS + "), 'sandbox.created', 'new-' || i, '{}', 'test' "
+        + "FROM generate_series(1, " + PENDING + ") AS i");
+    }
+  }
+
+  @AfterAll
+  static void close() throws Exception {
+    await(vertx.close());
+  }
+
+  @Test
+  void recordingRowsAsSentReadsOnlyThoseRows() throws Exception {
+    try (Connection c = TestDatabase.connect(url)) {
+      Long[] ids = pendingIds(c, 20);
+      String idList = Arrays.stream(ids).map(String::valueOf).collect(Collectors.joining(","));
+      String nulls = "array_fill(NULL::text, ARRAY[" + ids.length + "])";
+      JsonObject plan = explain(c, OutboxRepository.MARK_SENT, "'{" + idList + "}', " + nulls + ", " + nulls);
+      assertThat(plan.getLong("Actual Rows")).isEqualTo(ids.length);
+      assertThat(rowsRead(plan, "t")).as("rows of event_outbox read to record %d: %s", ids.length, plan.encode())
+        .isLessThanOrEqualTo(2L * ids.length);
+    }
+  }
+
+  @Test
+  void aClaimReadsAboutTheRowsItLeases() throws Exception {
+    try (Connection c = TestDatabase.connect(url)) {
+      JsonObject plan = explain(c, OutboxRepository.CLAIM, "500, 500, 60000, 100");
+      long leased = plan.getLong("Actual Rows");
+      assertThat(leased).isEqualTo(500);
+      assertThat(rowsRead(plan, "t")).as("rows read to lease %d: %s", leased, plan.encode())
+        .isLessThanOrEqualTo(2 * leased);
+      assertThat(rowsRead(plan, "o")).as("rows read to lock the %d heads: %s", ORGS, plan.encode())
+        .isLessThanOrEqualTo(2L * ORGS);
+    }
+  }
+
+  /**
+   * The plan, with actual row counts, of the statement prepared as the service prepares it and run
+   * once with these arguments (SQL literals); its changes are rolled back.
+   */
+  private static JsonObject explain(Connection c, String sql, String arguments) throws Exception {
+    c.setAutoCommit(false);
+    try (Statement s = c.createStatement()) {
+      s.execute("PREPARE outbox_statement AS " + sql);
+      try (ResultSet rs = s.executeQuery("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE outbox_statement(" + arguments + ")")) {
+        rs.next();
+        return new JsonArray(rs.getString(1)).getJsonObject(0).getJsonObject("Plan");
+      }
+    } finally {
+      c.rollback();
+      c.setAutoCommit(true);
+    }
+  }
+
+  /** Rows that the plan's scans of event_outbox under {@code alias} produced or filtered out, over all loops. */
+  private static long rowsRead(JsonObject node, String alias) {
+    long read = 0;
+    if ("event_outbox".equals(node.getString("Relation Name")) && alias.equals(node.getString("Alias"))) {
+      long perLoop = node.getLong("Actual Rows", 0L) + node.getLong("Rows Removed by Filter", 0L)
+        + node.getLong("Rows Removed by Index Recheck", 0L);
+      read += perLoop * node.getLong("Actual Loops", 1L);
+    }
+    // a join that filters rows after fetching them read them too
+    read += node.getLong("Rows Removed by Join Filter", 0L) * (alias.equals("t") ? 1 : 0);
+    for (Object child : node.getJsonArray("Plans", new JsonArray())) {
+      read += rowsRead((JsonObject) child, alias);
+    }
+    return read;
+  }
+
+  private static Long[] pendingIds(Connection c, int n) throws Exception {
+    List<Long> ids = new ArrayList<>();
+    try (Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT id FROM event_outbox WHERE event_id LIKE 'new-%' ORDER BY id LIMIT " + n)) {
+      while (rs.next()) {
+        ids.add(rs.getLong(1));
+      }
+    }
+    return ids.toArray(new Long[0]);
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+}
