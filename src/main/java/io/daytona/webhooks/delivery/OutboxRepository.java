@@ -1,5 +1,6 @@
 package io.daytona.webhooks.delivery;
 
+import io.daytona.webhooks.db.Database;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -22,6 +23,8 @@ import java.util.TreeSet;
  * burst arriving before the next analyze); with {@code status = 'PENDING'} the planner then read
  * every pending row for each batch recorded as sent, and for each row a claim leased: the cost grew
  * with the backlog (a claim of 500 rows over a 5,000-row backlog took 0.76 s; see OutboxPlansTest).
+ * The statements that find rows of the outbox are also planned with their arguments each time
+ * ({@link Database#PLANNED_EACH_TIME}): the outbox's size swings too much for a cached plan.
  */
 public final class OutboxRepository {
 
@@ -53,7 +56,7 @@ public final class OutboxRepository {
    * $1 = most organizations, $2 = most rows in all, $3 = lease in milliseconds, $4 = most rows per
    * organization.
    */
-  static final String CLAIM = """
+  static final String CLAIM = Database.PLANNED_EACH_TIME + """
     WITH RECURSIVE orgs(org) AS (
       (SELECT organization_id FROM event_outbox WHERE status = 'PENDING' ORDER BY organization_id LIMIT 1)
       UNION ALL
@@ -100,7 +103,7 @@ public final class OutboxRepository {
     """;
 
   /** Marks many rows sent in one statement; answers each row's seconds from acceptance to now. */
-  static final String MARK_SENT = """
+  static final String MARK_SENT = Database.PLANNED_EACH_TIME + """
     UPDATE event_outbox t
        SET status = 'SENT', sent_at = now(), svix_message_id = u.message_id, attempts = t.attempts + 1,
            last_error = u.note
@@ -140,7 +143,8 @@ public final class OutboxRepository {
 
   /** The status and event type of an organization's event, or null when there is none. */
   public Future<Row> find(String organizationId, String eventId) {
-    return pool.preparedQuery("SELECT status, event_type FROM event_outbox WHERE organization_id = $1 AND event_id = $2")
+    return pool.preparedQuery(Database.PLANNED_EACH_TIME
+        + "SELECT status, event_type FROM event_outbox WHERE organization_id = $1 AND event_id = $2")
       .execute(Tuple.of(organizationId, eventId))
       .map(rs -> rs.iterator().hasNext() ? rs.iterator().next() : null);
   }
@@ -173,7 +177,8 @@ public final class OutboxRepository {
 
   /** Schedules another attempt in {@code delayMillis}. */
   public Future<Void> markRetry(long id, long delayMillis, String error) {
-    return pool.preparedQuery("UPDATE event_outbox SET attempts = attempts + 1, last_error = $3, "
+    return pool.preparedQuery(Database.PLANNED_EACH_TIME
+        + "UPDATE event_outbox SET attempts = attempts + 1, last_error = $3, "
         + "next_attempt_at = now() + make_interval(secs => $2::float8 / 1000) "
         + "WHERE id = $1 AND status NOT IN ('SENT', 'FAILED')")
       .execute(Tuple.of(id, delayMillis, error))
@@ -182,7 +187,8 @@ public final class OutboxRepository {
 
   /** Gives up on a row (Svix rejected it for good). */
   public Future<Void> markFailed(long id, String error) {
-    return pool.preparedQuery("UPDATE event_outbox SET status = 'FAILED', attempts = attempts + 1, last_error = $2 "
+    return pool.preparedQuery(Database.PLANNED_EACH_TIME
+        + "UPDATE event_outbox SET status = 'FAILED', attempts = attempts + 1, last_error = $2 "
         + "WHERE id = $1 AND status NOT IN ('SENT', 'FAILED')")
       .execute(Tuple.of(id, error))
       .mapEmpty();
@@ -193,7 +199,8 @@ public final class OutboxRepository {
     if (ids.isEmpty()) {
       return Future.succeededFuture();
     }
-    return pool.preparedQuery("UPDATE event_outbox SET next_attempt_at = now() + make_interval(secs => $2::float8 / 1000) "
+    return pool.preparedQuery(Database.PLANNED_EACH_TIME
+        + "UPDATE event_outbox SET next_attempt_at = now() + make_interval(secs => $2::float8 / 1000) "
         + "WHERE id = ANY($1) AND status NOT IN ('SENT', 'FAILED')")
       .execute(Tuple.of(ids.toArray(new Long[0]), delayMillis))
       .mapEmpty();
@@ -201,7 +208,8 @@ public final class OutboxRepository {
 
   /** Deletes up to {@code limit} SENT rows older than the retention; answers how many. */
   public Future<Integer> pruneSent(int retentionHours, int limit) {
-    return pool.preparedQuery("DELETE FROM event_outbox WHERE id IN (SELECT id FROM event_outbox "
+    return pool.preparedQuery(Database.PLANNED_EACH_TIME
+        + "DELETE FROM event_outbox WHERE id IN (SELECT id FROM event_outbox "
         + "WHERE status = 'SENT' AND sent_at < now() - make_interval(hours => $1) LIMIT $2)")
       .execute(Tuple.of(retentionHours, limit))
       .map(RowSet::rowCount);

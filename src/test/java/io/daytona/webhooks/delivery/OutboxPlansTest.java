@@ -7,6 +7,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import static io.daytona.webhooks.testsupport.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -93,6 +97,73 @@ class OutboxPlansTest {
   }
 
   /**
+   * The service's connections plan each execution anew: a plan cached while the outbox was small
+   * would go on scanning it whole once it has grown (PostgreSQL caches a generic plan of a prepared
+   * statement after five executions, until the next analyze). The statement recording rows as sent
+   * runs ten times over a 100-row outbox, then once more after 30,000 rows arrived: it must look its
+   * row up by index, not scan the table.
+   */
+  @Test
+  void aStatementPlannedWhileTheOutboxWasSmallStillUsesTheIndexOnceItIsLarge() throws Exception {
+    String smallUrl = TestDatabase.freshDatabaseUrl();
+    ServiceConfig config = ServiceConfig.from(Map.of("DATABASE_URL", smallUrl, "JWT_SECRET", "x".repeat(40)));
+    Database db = await(Database.open(vertx, config));
+    SqlConnection conn = await(db.pool().getConnection());
+    try (Connection c = TestDatabase.connect(smallUrl); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO event_outbox (organization_id, event_type, event_id, payload, source) "
+        + "SELECT 'org-1', 'sandbox.created', 'small-' || i, '{}', 'test' FROM generate_series(1, 100) AS i");
+      s.execute("ANALYZE event_outbox");
+      s.execute("CREATE TABLE statistics_marker (x int)");
+      Long[] ids = pendingIds(c, 100);
+      long before = rowsScanned(c, "event_outbox");
+      for (int i = 0; i < 10; i++) {
+        await(conn.preparedQuery(OutboxRepository.MARK_SENT)
+          .execute(Tuple.of(new Long[] {ids[i]}, new String[] {"msg_" + i}, new String[] {null})));
+      }
+      s.execute("INSERT INTO event_outbox (organization_id, event_type, event_id, payload, source) "
+        + "SELECT 'org-' || (i % 100), 'sandbox.created', 'large-' || i, '{}', 'test' FROM generate_series(1, 30000) AS i");
+      await(conn.preparedQuery(OutboxRepository.MARK_SENT)
+        .execute(Tuple.of(new Long[] {ids[10]}, new String[] {"msg_10"}, new String[] {null})));
+      // a scan of a table nothing else reads, on the same connection: once the statistics show it, they show the
+      // statement's too (a backend sends its statistics when a transaction ends, at most twice a second)
+      await(conn.query("SELECT count(*) FROM statistics_marker").execute());
+      eventually(() -> {
+        try {
+          await(conn.query("SELECT 1").execute());
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+        return scansOf(c, "statistics_marker") >= 1;
+      }, Duration.ofSeconds(30));
+      // the ten runs over the small table read at most 1,000 rows in all; a scan of the grown table reads 30,100
+      assertThat(rowsScanned(c, "event_outbox") - before).as("rows of event_outbox read by sequential scans")
+        .isLessThan(5_000);
+    } finally {
+      await(conn.close());
+      await(db.pool().close());
+    }
+  }
+
+  /** Rows of the table read by sequential scans so far (the statistics arrive within a second or so). */
+  private static long rowsScanned(Connection c, String table) {
+    return stat(c, table, "seq_tup_read");
+  }
+
+  private static long scansOf(Connection c, String table) {
+    return stat(c, table, "seq_scan");
+  }
+
+  private static long stat(Connection c, String table, String column) {
+    try (Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT " + column + " FROM pg_stat_user_tables WHERE relname = '" + table + "'")) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
    * The plan, with actual row counts, of the statement prepared as the service prepares it and run
    * once with these arguments (SQL literals); its changes are rolled back.
    */
@@ -129,7 +200,7 @@ class OutboxPlansTest {
   private static Long[] pendingIds(Connection c, int n) throws Exception {
     List<Long> ids = new ArrayList<>();
     try (Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT id FROM event_outbox WHERE event_id LIKE 'new-%' ORDER BY id LIMIT " + n)) {
+         ResultSet rs = s.executeQuery("SELECT id FROM event_outbox WHERE status = 'PENDING' ORDER BY id LIMIT " + n)) {
       while (rs.next()) {
         ids.add(rs.getLong(1));
       }
