@@ -275,7 +275,14 @@ public final class Benchmarks {
         }
       });
     });
+    double acceptedSeconds = Duration.between(start, Instant.now()).toNanos() / 1e9;
     await(standIn.await(() -> standIn.messageCount() - before >= n - errors.get(), Duration.ofMinutes(10)));
+    if (fromStandIn && !name.equals("warm-up")) {
+      // how fast the events were accepted (committed to the outbox), apart from how fast they reached Svix
+      log(String.format(Locale.ROOT, "%s: all %d accepted after %.1f s (%.0f/s)", name, n, acceptedSeconds,
+        n / acceptedSeconds));
+      raw.put(name + " accepted per second", n / acceptedSeconds);
+    }
     List<Long> micros = new ArrayList<>(n);
     Instant end = start;
     if (fromStandIn) {
@@ -638,7 +645,11 @@ public final class Benchmarks {
       .append("## Event pipeline\n\n").append(Stats.header()).append("\n");
     pipeline.forEach(s -> report.append(s.row()).append("\n"));
     report.append(String.format(Locale.ROOT, "%nRatio durable / non-durable baseline: **%.2f**%n%n", ratio))
-      .append("Latency of (a) is publish → message created in Svix; of (b) and (c) publish or call → answer.\n\n")
+      .append("Latency of (a) is publish → message created in Svix; of (b) and (c) publish or call → answer.")
+      .append(raw.containsKey(pipeline.get(0).name + " accepted per second")
+        ? String.format(Locale.ROOT, " (a) accepted its events (committed them to the outbox) at %.0f events/s.",
+          raw.getDouble(pipeline.get(0).name + " accepted per second")) : "")
+      .append("\n\n")
       .append("## REST API and resources (the service jar in its own process, load from a third: `LoadClient`)\n\n")
       .append(rest).append("\n")
       .append("## Backlog drain after a Svix outage\n\n")
