@@ -517,9 +517,11 @@ public final class Benchmarks {
         + "json_build_object('id', 'sb-' || i, 'organizationId', 'org-' || (i % " + ORGS + "), 'state', 'STARTED', "
         + "'createdAt', now())::text, 'bench', now() + interval '1 hour' FROM generate_series(" + (offset + 1) + ", "
         + (offset + n) + ") AS i");
-      // the dead row versions of the previous drain are vacuumed, so that each drain starts from a settled table
-      // and pays only for its own (autovacuum runs during the drain, as it would in production)
+      // the dead row versions of the previous drain are vacuumed and the pages that wrote flushed, so that each
+      // drain starts from a settled database and pays only for its own work (autovacuum and checkpoints run
+      // during the drain, as they would in production)
       c.createStatement().execute("VACUUM (ANALYZE) event_outbox");
+      c.createStatement().execute("CHECKPOINT");
     }
     AtomicLong peak = new AtomicLong();
     long sampler = vertx.setPeriodic(250, id -> peak.accumulateAndGet(rssKb(service.pid()), Math::max));
