@@ -31,14 +31,18 @@ public final class Database {
    * once it is large, until the next analyze. In the REST benchmark, recording 20,000 events as
    * sent took 34 s of database time that way.
    */
+  /** Connections of {@link #bookkeepingPool()}. */
+  public static final int BOOKKEEPING_POOL_SIZE = 4;
   public static final String PLANNED_EACH_TIME = "/* planned each time */ ";
 
   private final Pool pool;
+  private final Pool bookkeepingPool;
   private final EmbeddedDatabase embedded;
   private final String description;
 
-  private Database(Pool pool, EmbeddedDatabase embedded, String description) {
+  private Database(Pool pool, Pool bookkeepingPool, EmbeddedDatabase embedded, String description) {
     this.pool = pool;
+    this.bookkeepingPool = bookkeepingPool;
     this.embedded = embedded;
     this.description = description;
   }
@@ -76,16 +80,23 @@ public final class Database {
           .connectingTo(connect)
           .using(vertx)
           .build();
+        Map<String, String> noDiskWait = new HashMap<>(connect.getProperties());
+        noDiskWait.put("synchronous_commit", "off");
+        Pool bookkeeping = PgBuilder.pool()
+          .with(new PoolOptions().setMaxSize(BOOKKEEPING_POOL_SIZE).setName("webhooks-outbox-bookkeeping"))
+          .connectingTo(new PgConnectOptions(connect).setProperties(noDiskWait))
+          .using(vertx)
+          .build();
         String where = (embedded != null ? "embedded PostgreSQL " : "PostgreSQL ")
           + connect.getHost() + ":" + connect.getPort() + "/" + connect.getDatabase();
         Future<?> connected = pool.query("SELECT 1").execute();
         return Future.join(connected, migrated).transform(done -> {
           if (done.succeeded()) {
-            return Future.succeededFuture(new Database(pool, embedded, where));
+            return Future.succeededFuture(new Database(pool, bookkeeping, embedded, where));
           }
           // Flyway's error names the cause best (it also fails when the database cannot be reached)
           Throwable cause = migrated.failed() ? migrated.cause() : connected.cause();
-          return pool.close().transform(closed -> vertx.executeBlocking(() -> {
+          return Future.join(pool.close(), bookkeeping.close()).transform(closed -> vertx.executeBlocking(() -> {
             if (embedded != null) {
               embedded.close();
             }
@@ -109,6 +120,15 @@ public final class Database {
 
   public Pool pool() {
     return pool;
+  }
+
+  /**
+   * A few connections whose commits do not wait for the disk ({@code synchronous_commit = off};
+   * PostgreSQL writes them within a fraction of a second), for the outbox dispatcher's own
+   * bookkeeping only: see {@code OutboxRepository}. Never for accepting an event.
+   */
+  public Pool bookkeepingPool() {
+    return bookkeepingPool;
   }
 
   public String description() {

@@ -91,7 +91,7 @@ public final class OutboxDispatcher extends VerticleBase {
 
   public OutboxDispatcher(ServiceContext ctx) {
     this.ctx = ctx;
-    this.repository = new OutboxRepository(ctx.database().pool());
+    this.repository = new OutboxRepository(ctx.database());
     this.metrics = new OutboxMetrics(ctx.meters());
     this.sentRecorder = new SentRecorder(repository);
   }

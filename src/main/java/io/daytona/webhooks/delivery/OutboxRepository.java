@@ -113,9 +113,18 @@ public final class OutboxRepository {
     """;
 
   private final Pool pool;
+  private final Pool bookkeeping;
 
-  public OutboxRepository(Pool pool) {
-    this.pool = pool;
+  /**
+   * Accepted events are inserted through the database's pool, whose commits wait for the disk. The
+   * dispatcher's own bookkeeping (claims and their leases, SENT, retries, failures) goes through
+   * {@link Database#bookkeepingPool()}, whose commits do not: losing one in a crash of PostgreSQL
+   * only repeats work (a lease or a retry lost makes the row due again; a SENT lost sends the
+   * message again, and Svix answers 409 for its eventId, which counts as sent).
+   */
+  public OutboxRepository(Database database) {
+    this.pool = database.pool();
+    this.bookkeeping = database.bookkeepingPool();
   }
 
   /**
@@ -151,8 +160,8 @@ public final class OutboxRepository {
 
   /** Claims due rows; see {@link #CLAIM}. */
   public Future<List<Claimed>> claim(int maxOrganizations, int maxRows, long leaseMillis, int maxRowsPerOrganization) {
-    return bookkeeping(conn -> conn.preparedQuery(CLAIM)
-        .execute(Tuple.of(maxOrganizations, maxRows, leaseMillis, maxRowsPerOrganization)))
+    return bookkeeping.preparedQuery(CLAIM)
+      .execute(Tuple.of(maxOrganizations, maxRows, leaseMillis, maxRowsPerOrganization))
       .map(rs -> {
       List<Claimed> out = new ArrayList<>();
       for (Row r : rs) {
@@ -167,7 +176,7 @@ public final class OutboxRepository {
 
   /** Marks rows sent (ids, Svix message ids, notes: same length); answers row id → seconds since acceptance. */
   public Future<java.util.Map<Long, Double>> markSent(Long[] ids, String[] svixMessageIds, String[] notes) {
-    return bookkeeping(conn -> conn.preparedQuery(MARK_SENT).execute(Tuple.of(ids, svixMessageIds, notes)))
+    return bookkeeping.preparedQuery(MARK_SENT).execute(Tuple.of(ids, svixMessageIds, notes))
       .map(rs -> {
         java.util.Map<Long, Double> out = new java.util.HashMap<>();
         rs.forEach(r -> out.put(r.getLong("id"), r.getDouble("latency")));
@@ -177,20 +186,20 @@ public final class OutboxRepository {
 
   /** Schedules another attempt in {@code delayMillis}. */
   public Future<Void> markRetry(long id, long delayMillis, String error) {
-    return bookkeeping(conn -> conn.preparedQuery(Database.PLANNED_EACH_TIME
+    return bookkeeping.preparedQuery(Database.PLANNED_EACH_TIME
         + "UPDATE event_outbox SET attempts = attempts + 1, last_error = $3, "
         + "next_attempt_at = now() + make_interval(secs => $2::float8 / 1000) "
         + "WHERE id = $1 AND status NOT IN ('SENT', 'FAILED')")
-      .execute(Tuple.of(id, delayMillis, error)))
+      .execute(Tuple.of(id, delayMillis, error))
       .mapEmpty();
   }
 
   /** Gives up on a row (Svix rejected it for good). */
   public Future<Void> markFailed(long id, String error) {
-    return bookkeeping(conn -> conn.preparedQuery(Database.PLANNED_EACH_TIME
+    return bookkeeping.preparedQuery(Database.PLANNED_EACH_TIME
         + "UPDATE event_outbox SET status = 'FAILED', attempts = attempts + 1, last_error = $2 "
         + "WHERE id = $1 AND status NOT IN ('SENT', 'FAILED')")
-      .execute(Tuple.of(id, error)))
+      .execute(Tuple.of(id, error))
       .mapEmpty();
   }
 
@@ -199,24 +208,11 @@ public final class OutboxRepository {
     if (ids.isEmpty()) {
       return Future.succeededFuture();
     }
-    return bookkeeping(conn -> conn.preparedQuery(Database.PLANNED_EACH_TIME
+    return bookkeeping.preparedQuery(Database.PLANNED_EACH_TIME
         + "UPDATE event_outbox SET next_attempt_at = now() + make_interval(secs => $2::float8 / 1000) "
         + "WHERE id = ANY($1) AND status NOT IN ('SENT', 'FAILED')")
-      .execute(Tuple.of(ids.toArray(new Long[0]), delayMillis)))
+      .execute(Tuple.of(ids.toArray(new Long[0]), delayMillis))
       .mapEmpty();
-  }
-
-  /**
-   * Runs the dispatcher's own bookkeeping (leases, outcomes) in a transaction that commits without
-   * waiting for the disk ({@code synchronous_commit = off}; PostgreSQL writes it within a fraction
-   * of a second). Losing such a commit in a crash of PostgreSQL only repeats work: a lease or a
-   * retry lost makes the row due again, a SENT lost sends the message again, and Svix answers 409
-   * for its eventId, which counts as sent. Accepted events are committed to the disk before they
-   * are acknowledged ({@link #insert}).
-   */
-  private <T> Future<T> bookkeeping(java.util.function.Function<io.vertx.sqlclient.SqlConnection, Future<T>> work) {
-    return pool.withTransaction(conn -> conn.query("SET LOCAL synchronous_commit = off").execute()
-      .compose(v -> work.apply(conn)));
   }
 
   /** Deletes up to {@code limit} SENT rows older than the retention; answers how many. */

@@ -43,7 +43,7 @@ public final class PlatformEventsVerticle extends VerticleBase {
 
   public PlatformEventsVerticle(ServiceContext ctx) {
     this.ctx = ctx;
-    this.repository = new OutboxRepository(ctx.database().pool());
+    this.repository = new OutboxRepository(ctx.database());
     this.metrics = new OutboxMetrics(ctx.meters());
   }
 

@@ -46,12 +46,21 @@ class DatabaseTest {
   @Test
   void thePoolHasAnOpenConnectionOnceTheDatabaseIsOpen() throws Exception {
     String url = TestDatabase.freshDatabaseUrl();
+    // the tests' server does not wait for the disk; this database does, as a production one would
+    try (Connection c = TestDatabase.connect(url)) {
+      c.createStatement().execute("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = on', "
+        + "current_database()); END $$");
+    }
     ServiceConfig config = ServiceConfig.from(Map.of("DATABASE_URL", url, "JWT_SECRET", "x".repeat(40)));
     Vertx vertx = Vertx.vertx();
     try {
       Database db = await(Database.open(vertx, config));
       // nothing has used the pool yet: the connection was opened while Flyway migrated
       assertThat(poolConnections(url)).isGreaterThanOrEqualTo(1);
+      // accepted events wait for the disk; the dispatcher's bookkeeping does not
+      assertThat(show(db.pool(), "synchronous_commit")).isEqualTo("on");
+      assertThat(show(db.bookkeepingPool(), "synchronous_commit")).isEqualTo("off");
+      await(db.bookkeepingPool().close());
       await(db.pool().close());
     } finally {
       await(vertx.close());
@@ -74,6 +83,10 @@ class DatabaseTest {
     } finally {
       await(vertx.close());
     }
+  }
+
+  private static String show(io.vertx.sqlclient.Pool pool, String setting) throws Exception {
+    return await(pool.query("SHOW " + setting).execute()).iterator().next().getString(0);
   }
 
   private static int poolConnections(String url) throws Exception {
