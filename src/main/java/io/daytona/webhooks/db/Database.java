@@ -16,13 +16,16 @@ import java.util.Map;
 
 /**
  * The service's PostgreSQL: the external one of {@code DATABASE_URL} or the embedded one of the
- * data directory, migrated with Flyway, reached through one vertx-pg-client pool.
+ * data directory, migrated with Flyway, reached through a vertx-pg-client pool (and a small one for
+ * the outbox dispatcher's bookkeeping, whose commits do not wait for the disk).
  */
 public final class Database {
 
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
   /** The pool's connections say so in {@code pg_stat_activity}. */
   public static final String APPLICATION_NAME = "webhook-service";
+  /** Connections of {@link #bookkeepingPool()}. */
+  public static final int BOOKKEEPING_POOL_SIZE = 4;
   /**
    * Starts a statement that PostgreSQL must plan with its arguments each time it runs: the pool
    * does not keep it prepared, so PostgreSQL never reuses a generic plan for it. For statements
@@ -31,8 +34,6 @@ public final class Database {
    * once it is large, until the next analyze. In the REST benchmark, recording 20,000 events as
    * sent took 34 s of database time that way.
    */
-  /** Connections of {@link #bookkeepingPool()}. */
-  public static final int BOOKKEEPING_POOL_SIZE = 4;
   public static final String PLANNED_EACH_TIME = "/* planned each time */ ";
 
   private final Pool pool;
