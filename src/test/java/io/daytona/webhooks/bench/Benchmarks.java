@@ -646,7 +646,8 @@ public final class Benchmarks {
       + System.getProperty("os.name") + " " + System.getProperty("os.arch");
     report.append("# Benchmarks\n\n")
       .append("Made by `bench/run.sh` on ").append(ZonedDateTime.now().withNano(0)).append(" (").append(machine)
-      .append("). Raw results: `bench/results/latest.json`. Events: ").append(EVENTS).append(" per pipeline run, ")
+      .append("). Raw results: `bench/results/latest.json`. Events: ").append(EVENTS).append(" per pipeline run (after ")
+      .append(WARM_UP).append(" unreported), ")
       .append(CONCURRENCY).append(" in flight, ").append(ORGS).append(" organizations; Svix is the in-test stand-in ")
       .append("with delivery off; PostgreSQL is ").append(TestDatabase.serverUrl().contains("127.0.0.1") ? "embedded (zonky, fsync and synchronous_commit on)" : "external")
       .append(" on this machine. All figures come from one run, side by side.\n\n")
