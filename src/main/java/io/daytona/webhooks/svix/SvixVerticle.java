@@ -73,7 +73,7 @@ public final class SvixVerticle extends VerticleBase {
 
   private final Future<Svix> client;
 
-  /** @param client the SDK client ({@link #buildClient}), null when Svix is not configured */
+  /** @param client the SDK client ({@link #buildClient}); its result is null when Svix is not configured */
   public SvixVerticle(ServiceContext ctx, Future<Svix> client) {
     this.ctx = ctx;
     this.client = client;
