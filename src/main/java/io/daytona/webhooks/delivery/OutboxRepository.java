@@ -9,8 +9,9 @@ import io.vertx.sqlclient.Tuple;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import java.util.TreeSet;
+import java.util.Set;
 
 /**
  * The SQL of the event outbox ({@code event_outbox}): inserting accepted events, claiming due rows
@@ -38,10 +39,27 @@ public final class OutboxRepository {
                         OffsetDateTime createdAt) {
   }
 
-  static final String INSERT_ORG = "INSERT INTO organization_initializations (organization_id) VALUES ($1) "
-    + "ON CONFLICT (organization_id) DO NOTHING";
-  static final String INSERT_EVENT = "INSERT INTO event_outbox (organization_id, event_type, event_id, payload, source) "
-    + "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organization_id, event_id) DO NOTHING RETURNING id";
+  /**
+   * Inserts a batch of events in one statement ($1..$5: organization ids, event types, event ids,
+   * payloads, sources), their ids in the arrays' order, and records their organizations as seen
+   * (sorted: concurrent commits lock them in the same order, so they cannot deadlock). Answers the
+   * events that were new: an event whose organization already had its eventId, in the table or
+   * earlier in the arrays, is skipped.
+   */
+  static final String INSERT_EVENTS = """
+    WITH seen AS (
+      INSERT INTO organization_initializations (organization_id)
+      SELECT DISTINCT o FROM unnest($1::text[]) AS o ORDER BY o
+      ON CONFLICT (organization_id) DO NOTHING
+    )
+    INSERT INTO event_outbox (organization_id, event_type, event_id, payload, source)
+    SELECT organization_id, event_type, event_id, payload, source
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY
+           AS e(organization_id, event_type, event_id, payload, source, n)
+     ORDER BY n
+    ON CONFLICT (organization_id, event_id) DO NOTHING
+    RETURNING organization_id, event_id
+    """;
 
   /**
    * Claims work for one dispatcher. An organization takes part only when its oldest PENDING row
@@ -129,26 +147,36 @@ public final class OutboxRepository {
   }
 
   /**
-   * Inserts the events in one transaction (organizations recorded as seen in it too); answers,
+   * Inserts the events in one statement (organizations recorded as seen in it too); answers,
    * for each event in order, true when it was new and false when the organization already had
    * that eventId.
    */
   public Future<List<Boolean>> insert(List<NewEvent> events) {
-    List<Tuple> orgs = new ArrayList<>();
-    // sorted: concurrent transactions lock organization rows in the same order, so they cannot deadlock
-    new TreeSet<>(events.stream().map(NewEvent::organizationId).toList()).forEach(o -> orgs.add(Tuple.of(o)));
-    List<Tuple> rows = events.stream()
-      .map(e -> Tuple.of(e.organizationId(), e.eventType(), e.eventId(), e.payload(), e.source()))
-      .toList();
-    return pool.withTransaction(conn -> conn.preparedQuery(INSERT_ORG).executeBatch(orgs)
-      .compose(v -> conn.preparedQuery(INSERT_EVENT).executeBatch(rows))
-      .map(first -> {
-        List<Boolean> inserted = new ArrayList<>(events.size());
-        for (RowSet<Row> rs = first; rs != null; rs = rs.next()) {
-          inserted.add(rs.rowCount() > 0);
+    int n = events.size();
+    String[] orgs = new String[n];
+    String[] types = new String[n];
+    String[] eventIds = new String[n];
+    String[] payloads = new String[n];
+    String[] sources = new String[n];
+    for (int i = 0; i < n; i++) {
+      NewEvent e = events.get(i);
+      orgs[i] = e.organizationId();
+      types[i] = e.eventType();
+      eventIds[i] = e.eventId();
+      payloads[i] = e.payload();
+      sources[i] = e.source();
+    }
+    return pool.preparedQuery(INSERT_EVENTS).execute(Tuple.of(orgs, types, eventIds, payloads, sources))
+      .map(rs -> {
+        Set<List<String>> inserted = new HashSet<>();
+        rs.forEach(r -> inserted.add(List.of(r.getString(0), r.getString(1))));
+        List<Boolean> out = new ArrayList<>(n);
+        for (NewEvent e : events) {
+          // an eventId given twice in the batch: only its first occurrence was inserted
+          out.add(inserted.remove(List.of(e.organizationId(), e.eventId())));
         }
-        return inserted;
-      }));
+        return out;
+      });
   }
 
   /** The status and event type of an organization's event, or null when there is none. */
