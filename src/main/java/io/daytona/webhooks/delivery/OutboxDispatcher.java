@@ -192,7 +192,9 @@ public final class OutboxDispatcher extends VerticleBase {
       }
       claimFailureLogged = false;
       List<Claimed> rows = ar.result();
-      LOG.debug("claimed {} rows: {}", rows.size(), rows.stream().map(r -> r.id() + "/" + r.organizationId()).toList());
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("claimed {} rows: {}", rows.size(), rows.stream().map(r -> r.id() + "/" + r.organizationId()).toList());
+      }
       if (stopped) {
         repository.release(rows.stream().map(Claimed::id).toList(), 0);
         return;
@@ -273,7 +275,6 @@ public final class OutboxDispatcher extends VerticleBase {
       .put("idempotencyKey", idempotencyKey(row.organizationId(), row.eventId()));
     return vertx.eventBus().<JsonObject>request(Addresses.svix("createMessage"), request,
         new DeliveryOptions().setSendTimeout(svixRequestTimeoutMs))
-      .onComplete(ar -> LOG.debug("svix answered for {}: {}", row.id(), ar.succeeded() ? "ok" : ar.cause().getMessage()))
       .compose(reply -> sent(row, reply.body().getString("id"), null, lastOfChain))
       .recover(err -> outcome(row, err, lastOfChain));
   }
