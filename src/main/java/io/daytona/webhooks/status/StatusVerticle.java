@@ -56,10 +56,12 @@ public final class StatusVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> outbox() {
+    // "attempts >= 0" (always true) lets these use the index event_outbox_pending_for_status (see its migration, V10)
     String sql = "SELECT"
-      + " (SELECT count(*) FROM event_outbox WHERE status = 'PENDING') AS pending,"
+      + " (SELECT count(*) FROM event_outbox WHERE status = 'PENDING' AND attempts >= 0) AS pending,"
       + " (SELECT count(*) FROM event_outbox WHERE status = 'FAILED') AS failed,"
-      + " (SELECT extract(epoch FROM now() - created_at) FROM event_outbox WHERE status = 'PENDING' ORDER BY id LIMIT 1) AS oldest";
+      + " (SELECT extract(epoch FROM now() - created_at) FROM event_outbox WHERE status = 'PENDING' AND attempts >= 0"
+      + " ORDER BY id LIMIT 1) AS oldest";
     return ctx.database().pool().query(sql).execute().map(rows -> {
       Row row = rows.iterator().next();
       Object oldest = row.getValue("oldest");
