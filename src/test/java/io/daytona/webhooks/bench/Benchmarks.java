@@ -69,6 +69,8 @@ public final class Benchmarks {
    * measured first, paid for that warm-up and the baseline did not.
    */
   private static final int WARM_UP = Integer.getInteger("bench.warmup", 20_000);
+  /** Rows per statement of the batched insert ceiling: the outbox's group commit at most. */
+  private static final int INSERT_BATCH = 256;
   private static final int SDK_THREADS = 32;
 
   private final StringBuilder report = new StringBuilder();
@@ -120,8 +122,9 @@ public final class Benchmarks {
     Stats sdk = sdkCeiling();
     standIn.reset();
     Stats inserts = postgresCeiling();
+    Stats batchedInserts = postgresBatchCeiling();
     standIn.reset();
-    List<Stats> pipeline = List.of(durable, naive, sdk, inserts);
+    List<Stats> pipeline = List.of(durable, naive, sdk, inserts, batchedInserts);
 
     String rest = restAndResources();
     String drain = backlogDrain();
@@ -260,6 +263,54 @@ public final class Benchmarks {
   }
 
   /**
+   * (c3) PostgreSQL's raw insert rate for outbox rows in batches of {@link #INSERT_BATCH} per
+   * statement (arrays through unnest, as the outbox's group commit does), one statement in flight
+   * per connection of the pool; each row's latency is its statement's.
+   */
+  private Stats postgresBatchCeiling() throws Exception {
+    ServiceConfig config = ServiceConfig.from(Map.of("DATABASE_URL", TestDatabase.freshDatabaseUrl(), "JWT_SECRET", TestTokens.SECRET));
+    Vertx pv = Vertx.vertx();
+    Database db = await(Database.open(pv, config));
+    Pool pool = db.pool();
+    try {
+      long[] micros = new long[EVENTS];
+      AtomicInteger errors = new AtomicInteger();
+      int statements = (EVENTS + INSERT_BATCH - 1) / INSERT_BATCH;
+      Function<Integer, Future<?>> insert = b -> {
+        int from = b * INSERT_BATCH;
+        int to = Math.min(EVENTS, from + INSERT_BATCH);
+        String[] orgs = new String[to - from];
+        String[] ids = new String[to - from];
+        String[] payloads = new String[to - from];
+        for (int i = from; i < to; i++) {
+          JsonObject e = event(i);
+          orgs[i - from] = e.getString("organizationId");
+          ids[i - from] = "e-" + i;
+          payloads[i - from] = e.encode();
+        }
+        long t0 = System.nanoTime();
+        return pool.preparedQuery("INSERT INTO event_outbox (organization_id, event_type, event_id, payload, source) "
+            + "SELECT o, 'sandbox.created', e, p, 'bench' FROM unnest($1::text[], $2::text[], $3::text[]) AS u(o, e, p) "
+            + "ON CONFLICT DO NOTHING")
+          .execute(Tuple.of(orgs, ids, payloads))
+          .onComplete(ar -> {
+            java.util.Arrays.fill(micros, from, to, (System.nanoTime() - t0) / 1_000);
+            if (ar.failed()) {
+              errors.addAndGet(to - from);
+            }
+          });
+      };
+      long start = System.nanoTime();
+      awaitAll(statements, config.databasePoolSize, insert);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      return new Stats("(c) ceiling: PostgreSQL outbox inserts, " + INSERT_BATCH + " per statement, pool "
+        + config.databasePoolSize, EVENTS, seconds, micros, errors.get());
+    } finally {
+      await(pv.close());
+    }
+  }
+
+  /**
    * Publishes {@code n} events with {@code CONCURRENCY} in flight. With {@code fromStandIn}, the
    * end and latency are when the stand-in created each message (publish → created); otherwise when
    * the reply came (the naive path replies after the SDK call).
@@ -315,6 +366,11 @@ public final class Benchmarks {
 
   /** Runs {@code n} asynchronous operations, {@code CONCURRENCY} at a time, and waits for all. */
   private void awaitAll(int n, Function<Integer, Future<?>> op) throws InterruptedException {
+    awaitAll(n, CONCURRENCY, op);
+  }
+
+  /** Runs {@code n} asynchronous operations, {@code concurrency} at a time, and waits for all. */
+  private void awaitAll(int n, int concurrency, Function<Integer, Future<?>> op) throws InterruptedException {
     AtomicInteger next = new AtomicInteger();
     CountDownLatch done = new CountDownLatch(n);
     Runnable[] pump = new Runnable[1];
@@ -329,7 +385,7 @@ public final class Benchmarks {
       });
     };
     vertx.runOnContext(v -> {
-      for (int c = 0; c < CONCURRENCY; c++) {
+      for (int c = 0; c < concurrency; c++) {
         pump[0].run();
       }
     });
