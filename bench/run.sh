@@ -2,7 +2,8 @@
 # Builds the jar and runs every benchmark on this machine, side by side in one run, then writes
 # BENCHMARKS.md (figures, machine, command, date) and bench/results/latest.json (raw results).
 # Options: -Dbench.events=N (events per pipeline run, default 20000), -Dbench.concurrency=N (default 64),
-# -Dbench.only=pipeline (durable and non-durable runs only), rest (REST and start-up) or drain (backlog drains),
+# -Dbench.only=pipeline (durable and non-durable runs only), ceilings (the SDK and PostgreSQL ceilings),
+# rest (REST and start-up) or drain (backlog drains),
 # -Dbench.serviceJvm="<JVM options>" (instead of bin/webhook-service's), -Dbench.outboxBatch=N (drain service),
 # -Dbench.outboxConcurrency=N and -Dbench.svixThreads=N (durable run).
 set -euo pipefail

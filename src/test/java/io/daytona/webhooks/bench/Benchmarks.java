@@ -51,6 +51,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -113,6 +114,12 @@ public final class Benchmarks {
       standIn.reset();
       Stats naive = naiveBaseline();
       log(String.format(Locale.ROOT, "ratio %.2f", durable.perSecond() / naive.perSecond()));
+      return;
+    }
+    if ("ceilings".equals(System.getProperty("bench.only"))) {
+      log(sdkCeiling().row());
+      log(postgresCeiling().row());
+      log(postgresBatchCeiling().row());
       return;
     }
     Stats durable = durablePipeline();
@@ -232,34 +239,12 @@ public final class Benchmarks {
 
   /** (c2) PostgreSQL's raw insert rate for outbox rows, one row per statement, same concurrency. */
   private Stats postgresCeiling() throws Exception {
-    ServiceConfig config = ServiceConfig.from(Map.of("DATABASE_URL", TestDatabase.freshDatabaseUrl(), "JWT_SECRET", TestTokens.SECRET));
-    Vertx pv = Vertx.vertx();
-    Database db = await(Database.open(pv, config));
-    Pool pool = db.pool();
-    try {
-      long[] micros = new long[EVENTS];
-      AtomicInteger errors = new AtomicInteger();
-      Function<Integer, Future<?>> insert = i -> {
-        long t0 = System.nanoTime();
-        JsonObject e = event(i);
-        return pool.preparedQuery("INSERT INTO event_outbox (organization_id, event_type, event_id, payload, source) "
-            + "VALUES ($1, $2, $3, $4, 'bench') ON CONFLICT DO NOTHING")
-          .execute(Tuple.of(e.getString("organizationId"), "sandbox.created", "d-" + i, e.encode()))
-          .onComplete(ar -> {
-            micros[i] = (System.nanoTime() - t0) / 1_000;
-            if (ar.failed()) {
-              errors.incrementAndGet();
-            }
-          });
-      };
-      long start = System.nanoTime();
-      awaitAll(EVENTS, insert);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      return new Stats("(c) ceiling: PostgreSQL outbox inserts, pool " + config.databasePoolSize, EVENTS, seconds,
-        micros, errors.get());
-    } finally {
-      await(pv.close());
-    }
+    return insertCeiling("", 1, false, (pool, i) -> {
+      JsonObject e = event(i);
+      return pool.preparedQuery("INSERT INTO event_outbox (organization_id, event_type, event_id, payload, source) "
+          + "VALUES ($1, $2, $3, $4, 'bench') ON CONFLICT DO NOTHING")
+        .execute(Tuple.of(e.getString("organizationId"), "sandbox.created", "d-" + i, e.encode()));
+    });
   }
 
   /**
@@ -268,43 +253,57 @@ public final class Benchmarks {
    * per connection of the pool; each row's latency is its statement's.
    */
   private Stats postgresBatchCeiling() throws Exception {
+    return insertCeiling(INSERT_BATCH + " per statement, ", INSERT_BATCH, true, (pool, b) -> {
+      int from = b * INSERT_BATCH;
+      int to = Math.min(EVENTS, from + INSERT_BATCH);
+      String[] orgs = new String[to - from];
+      String[] ids = new String[to - from];
+      String[] payloads = new String[to - from];
+      for (int i = from; i < to; i++) {
+        JsonObject e = event(i);
+        orgs[i - from] = e.getString("organizationId");
+        ids[i - from] = "e-" + i;
+        payloads[i - from] = e.encode();
+      }
+      return pool.preparedQuery("INSERT INTO event_outbox (organization_id, event_type, event_id, payload, source) "
+          + "SELECT o, 'sandbox.created', e, p, 'bench' FROM unnest($1::text[], $2::text[], $3::text[]) AS u(o, e, p) "
+          + "ON CONFLICT DO NOTHING")
+        .execute(Tuple.of(orgs, ids, payloads));
+    });
+  }
+
+  /**
+   * Inserts {@code EVENTS} rows into a fresh database's outbox, {@code rowsPerStatement} per
+   * statement ({@code insert} writes statement {@code i}'s rows), with {@code CONCURRENCY}
+   * statements in flight or, {@code perConnection}, one per connection of the pool. Each row gets
+   * its statement's latency.
+   */
+  private Stats insertCeiling(String kind, int rowsPerStatement, boolean perConnection,
+                              BiFunction<Pool, Integer, Future<?>> insert) throws Exception {
     ServiceConfig config = ServiceConfig.from(Map.of("DATABASE_URL", TestDatabase.freshDatabaseUrl(), "JWT_SECRET", TestTokens.SECRET));
     Vertx pv = Vertx.vertx();
     Database db = await(Database.open(pv, config));
     Pool pool = db.pool();
+    int statements = (EVENTS + rowsPerStatement - 1) / rowsPerStatement;
+    int concurrency = perConnection ? config.databasePoolSize : CONCURRENCY;
     try {
       long[] micros = new long[EVENTS];
       AtomicInteger errors = new AtomicInteger();
-      int statements = (EVENTS + INSERT_BATCH - 1) / INSERT_BATCH;
-      Function<Integer, Future<?>> insert = b -> {
-        int from = b * INSERT_BATCH;
-        int to = Math.min(EVENTS, from + INSERT_BATCH);
-        String[] orgs = new String[to - from];
-        String[] ids = new String[to - from];
-        String[] payloads = new String[to - from];
-        for (int i = from; i < to; i++) {
-          JsonObject e = event(i);
-          orgs[i - from] = e.getString("organizationId");
-          ids[i - from] = "e-" + i;
-          payloads[i - from] = e.encode();
-        }
-        long t0 = System.nanoTime();
-        return pool.preparedQuery("INSERT INTO event_outbox (organization_id, event_type, event_id, payload, source) "
-            + "SELECT o, 'sandbox.created', e, p, 'bench' FROM unnest($1::text[], $2::text[], $3::text[]) AS u(o, e, p) "
-            + "ON CONFLICT DO NOTHING")
-          .execute(Tuple.of(orgs, ids, payloads))
-          .onComplete(ar -> {
-            java.util.Arrays.fill(micros, from, to, (System.nanoTime() - t0) / 1_000);
-            if (ar.failed()) {
-              errors.addAndGet(to - from);
-            }
-          });
-      };
       long start = System.nanoTime();
-      awaitAll(statements, config.databasePoolSize, insert);
+      awaitAll(statements, concurrency, i -> {
+        long t0 = System.nanoTime();
+        int from = i * rowsPerStatement;
+        int to = Math.min(EVENTS, from + rowsPerStatement);
+        return insert.apply(pool, i).onComplete(ar -> {
+          java.util.Arrays.fill(micros, from, to, (System.nanoTime() - t0) / 1_000);
+          if (ar.failed()) {
+            errors.addAndGet(to - from);
+          }
+        });
+      });
       double seconds = (System.nanoTime() - start) / 1e9;
-      return new Stats("(c) ceiling: PostgreSQL outbox inserts, " + INSERT_BATCH + " per statement, pool "
-        + config.databasePoolSize, EVENTS, seconds, micros, errors.get());
+      return new Stats("(c) ceiling: PostgreSQL outbox inserts, " + kind + "pool " + config.databasePoolSize, EVENTS,
+        seconds, micros, errors.get());
     } finally {
       await(pv.close());
     }
