@@ -39,6 +39,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -51,7 +52,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -239,7 +239,7 @@ public final class Benchmarks {
 
   /** (c2) PostgreSQL's raw insert rate for outbox rows, one row per statement, same concurrency. */
   private Stats postgresCeiling() throws Exception {
-    return insertCeiling("", 1, false, (pool, i) -> {
+    return insertCeiling(1, false, (pool, i, to) -> {
       JsonObject e = event(i);
       return pool.preparedQuery("INSERT INTO event_outbox (organization_id, event_type, event_id, payload, source) "
           + "VALUES ($1, $2, $3, $4, 'bench') ON CONFLICT DO NOTHING")
@@ -253,9 +253,7 @@ public final class Benchmarks {
    * per connection of the pool; each row's latency is its statement's.
    */
   private Stats postgresBatchCeiling() throws Exception {
-    return insertCeiling(INSERT_BATCH + " per statement, ", INSERT_BATCH, true, (pool, b) -> {
-      int from = b * INSERT_BATCH;
-      int to = Math.min(EVENTS, from + INSERT_BATCH);
+    return insertCeiling(INSERT_BATCH, true, (pool, from, to) -> {
       String[] orgs = new String[to - from];
       String[] ids = new String[to - from];
       String[] payloads = new String[to - from];
@@ -274,12 +272,11 @@ public final class Benchmarks {
 
   /**
    * Inserts {@code EVENTS} rows into a fresh database's outbox, {@code rowsPerStatement} per
-   * statement ({@code insert} writes statement {@code i}'s rows), with {@code CONCURRENCY}
-   * statements in flight or, {@code perConnection}, one per connection of the pool. Each row gets
-   * its statement's latency.
+   * statement ({@code insert} writes rows {@code from} to {@code to}, exclusive), with
+   * {@code CONCURRENCY} statements in flight or, {@code perConnection}, one per connection of the
+   * pool. Each row gets its statement's latency.
    */
-  private Stats insertCeiling(String kind, int rowsPerStatement, boolean perConnection,
-                              BiFunction<Pool, Integer, Future<?>> insert) throws Exception {
+  private Stats insertCeiling(int rowsPerStatement, boolean perConnection, RowsInsert insert) throws Exception {
     ServiceConfig config = ServiceConfig.from(Map.of("DATABASE_URL", TestDatabase.freshDatabaseUrl(), "JWT_SECRET", TestTokens.SECRET));
     Vertx pv = Vertx.vertx();
     Database db = await(Database.open(pv, config));
@@ -294,19 +291,25 @@ public final class Benchmarks {
         long t0 = System.nanoTime();
         int from = i * rowsPerStatement;
         int to = Math.min(EVENTS, from + rowsPerStatement);
-        return insert.apply(pool, i).onComplete(ar -> {
-          java.util.Arrays.fill(micros, from, to, (System.nanoTime() - t0) / 1_000);
+        return insert.rows(pool, from, to).onComplete(ar -> {
+          Arrays.fill(micros, from, to, (System.nanoTime() - t0) / 1_000);
           if (ar.failed()) {
             errors.addAndGet(to - from);
           }
         });
       });
       double seconds = (System.nanoTime() - start) / 1e9;
-      return new Stats("(c) ceiling: PostgreSQL outbox inserts, " + kind + "pool " + config.databasePoolSize, EVENTS,
-        seconds, micros, errors.get());
+      String perStatement = rowsPerStatement > 1 ? rowsPerStatement + " per statement, " : "";
+      return new Stats("(c) ceiling: PostgreSQL outbox inserts, " + perStatement + "pool " + config.databasePoolSize,
+        EVENTS, seconds, micros, errors.get());
     } finally {
       await(pv.close());
     }
+  }
+
+  @FunctionalInterface
+  private interface RowsInsert {
+    Future<?> rows(Pool pool, int from, int to);
   }
 
   /**
