@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Builds the jar and runs every benchmark on this machine, side by side in one run, then writes
 # BENCHMARKS.md (figures, machine, command, date) and bench/results/latest.json (raw results).
+# Each pipeline path and each REST load is warmed up in rounds until the JIT compilers take under 5 % of the
+# CPU (the benchmark JVM's, the service's and the load client's; the backlog drains likewise): the figures are those of a service that has
+# been running for a while, and each table says how much compiling was left in its measurement.
 # Options: -Dbench.events=N (events per pipeline run, default 20000), -Dbench.concurrency=N (default 64),
+# -Dbench.warmup=N (events per pipeline warm-up round, default 20000), -Dbench.warmupRounds=N (at most, default 12),
 # -Dbench.only=pipeline (durable and non-durable runs only), ceilings (the SDK and PostgreSQL ceilings),
 # rest (REST and start-up) or drain (backlog drains),
 # -Dbench.serviceJvm="<JVM options>" (instead of bin/webhook-service's), -Dbench.outboxBatch=N (drain service),

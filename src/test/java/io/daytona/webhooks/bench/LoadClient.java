@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -27,10 +28,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code --connections C}: closed loop, C requests in flight.</li>
  * </ul>
  * A body template's {@code {i}} becomes the request number and {@code {run}} this run's id.
- * {@code --warmup S} first runs the same load for S seconds, unreported (JIT, connection pools).
- * Prints one line {@code RESULT {"count", "seconds", "errors", "micros": [...]}}.
+ * {@code --warmup S} first runs the same load for S seconds, unreported (JIT, connection pools);
+ * with {@code --settle PID} (the service's process) it goes on in rounds of S seconds until, in a
+ * round, the JIT compilers of neither this JVM nor that process took {@value #STEADY_JIT_SHARE} of
+ * its CPU or more (at most {@code --max-warmup} seconds, 240 by default): a service that has run for
+ * a while has compiled its code, and a measurement taken while it still compiles says little about it.
+ * Prints one line {@code RESULT {"count", "seconds", "errors", "micros": [...], "warmupSeconds",
+ * "serviceCpuCores", "serviceJitCores"}} (the last two, the service's CPU during the measurement,
+ * with {@code --settle}).
  */
 public final class LoadClient {
+
+  private static final double STEADY_JIT_SHARE = 0.05;
 
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = new HashMap<>();
@@ -57,10 +66,33 @@ public final class LoadClient {
       base.putHeader("Authorization", "Bearer " + token);
     }
     int warmup = Integer.parseInt(opts.getOrDefault("warmup", "0"));
-    if (warmup > 0) {
-      run(vertx, client, base, body, run, rate, connections, warmup, expected); // JIT and pools warm, not reported
+    String service = opts.get("settle");
+    int maxWarmup = Integer.parseInt(opts.getOrDefault("max-warmup", "240"));
+    int warmedUp = 0;
+    for (int round = 0; warmup > 0 && warmedUp < maxWarmup; round++) {
+      long[] self = CpuClock.processMillis("self");
+      long[] svc = service == null ? null : CpuClock.processMillis(service);
+      // JIT and pools warm, not reported
+      run(vertx, client, base, body, run + "w" + round, rate, connections, warmup, expected);
+      warmedUp += warmup;
+      double selfJit = CpuClock.jitShare(self, CpuClock.processMillis("self"));
+      double svcJit = service == null ? 0 : CpuClock.jitShare(svc, CpuClock.processMillis(service));
+      System.out.printf(Locale.ROOT, "warm-up round %d: JIT %.0f %% of this JVM's CPU, %.0f %% of the service's%n",
+        round + 1, 100 * selfJit, 100 * svcJit);
+      // NaN (not measurable) never counts as settled: the warm-up then runs to --max-warmup
+      if (service == null || (selfJit < STEADY_JIT_SHARE && svcJit < STEADY_JIT_SHARE)) {
+        break;
+      }
     }
+    long[] svcBefore = service == null ? null : CpuClock.processMillis(service);
     JsonObject result = run(vertx, client, base, body, run + "m", rate, connections, seconds, expected);
+    result.put("warmupSeconds", warmedUp);
+    long[] svcAfter = service == null ? null : CpuClock.processMillis(service);
+    if (svcBefore != null && svcAfter != null) {
+      double elapsed = result.getDouble("seconds") * 1000;
+      result.put("serviceCpuCores", (svcAfter[0] - svcBefore[0]) / elapsed)
+        .put("serviceJitCores", (svcAfter[1] - svcBefore[1]) / elapsed);
+    }
     System.out.println("RESULT " + result.encode());
     vertx.close().await(10, TimeUnit.SECONDS);
     System.exit(0);

@@ -438,6 +438,17 @@ public final class SvixStandIn {
       apps.clear();
       eventTypes.clear();
       endpoints.clear();
+    }
+    forgetMessages();
+  }
+
+  /**
+   * Forgets the messages and the requests recorded so far (and so Svix's memory of their eventIds
+   * and idempotency keys), keeping applications, event types and endpoints: a long benchmark's
+   * messages would otherwise fill the heap.
+   */
+  public void forgetMessages() {
+    synchronized (lock) {
       messages.clear();
       messagesByEventId.clear();
       idempotentReplies.clear();
