@@ -67,12 +67,14 @@ public final class Benchmarks {
   /**
    * Events per unreported warm-up round before each pipeline measurement ({@link #warmUp}). One fixed
    * round was not enough: after 20,000 events (40,000 in all) the JIT compilers still took about a
-   * third of this JVM's CPU during the durable measurement, and it took 120,000–160,000 events for
+   * third of this JVM's CPU during the durable measurement, and it took 140,000–160,000 events for
    * them to fall under 5 %.
    */
   private static final int WARM_UP = Integer.getInteger("bench.warmup", 20_000);
   /** The most warm-up rounds per path. */
   private static final int MAX_WARM_UP_ROUNDS = Integer.getInteger("bench.warmupRounds", 12);
+  /** The most 100,000-row warm-up drains before the drains measured. */
+  private static final int MAX_WARM_UP_DRAINS = 4;
   /** The JIT compilers' share of this JVM's CPU in a warm-up round under which the path counts as warm. */
   private static final double STEADY_JIT_SHARE = 0.05;
   /** Rows per statement of the batched insert ceiling: the outbox's group commit at most. */
@@ -156,22 +158,14 @@ public final class Benchmarks {
 
   /** (a) events published on the event bus → outbox → dispatcher → Svix message created. */
   private Stats durablePipeline() throws Exception {
-    WebhookService service = await(TestService.start(Map.of(
-      "SVIX_AUTH_TOKEN", standIn.token(), "SVIX_SERVER_URL", standIn.serverUrl(),
-      "OUTBOX_CONCURRENCY", Integer.getInteger("bench.outboxConcurrency", 32),
-      "SVIX_WORKER_THREADS", Integer.getInteger("bench.svixThreads", 32))));
+    WebhookService service = startSendingService(TestDatabase.freshDatabaseUrl());
     try {
       Vertx sv = service.vertx();
-      for (int o = 0; o < ORGS; o++) {
-        await(sv.eventBus().request(Addresses.svix("ensureApplication"), new JsonObject().put("organizationId", "org-" + o)));
-      }
       Function<Integer, Future<?>> publish = i -> sv.eventBus().request("sandbox.created", event(i),
         new DeliveryOptions().setSendTimeout(120_000).addHeader("eventId", "a-" + i));
       raw.put("warm-up rounds, durable", warmUp(publish, i -> "a-" + i, Until.CREATED));
       standIn.reset();
-      for (int o = 0; o < ORGS; o++) {
-        await(sv.eventBus().request(Addresses.svix("ensureApplication"), new JsonObject().put("organizationId", "org-" + o)));
-      }
+      ensureApplications(service);
       return runEvents("(a) durable: event bus → outbox → Svix", EVENTS,
         i -> sv.eventBus().request("sandbox.created", event(i + 1_000_000),
           new DeliveryOptions().setSendTimeout(120_000).addHeader("eventId", "a-" + (i + 1_000_000))),
@@ -205,15 +199,8 @@ public final class Benchmarks {
       c.createStatement().execute("UPDATE event_outbox SET next_attempt_at = now() + interval '1 hour'");
       c.createStatement().execute("VACUUM (ANALYZE) event_outbox");
     }
-    WebhookService dispatcher = await(TestService.start(Map.of("DATABASE_URL", url,
-      "SVIX_AUTH_TOKEN", standIn.token(), "SVIX_SERVER_URL", standIn.serverUrl(),
-      "OUTBOX_CONCURRENCY", Integer.getInteger("bench.outboxConcurrency", 32),
-      "SVIX_WORKER_THREADS", Integer.getInteger("bench.svixThreads", 32))));
+    WebhookService dispatcher = startSendingService(url);
     try {
-      for (int o = 0; o < ORGS; o++) {
-        await(dispatcher.vertx().eventBus().request(Addresses.svix("ensureApplication"),
-          new JsonObject().put("organizationId", "org-" + o)));
-      }
       int before = standIn.messageCount();
       CpuClock cpu = CpuClock.now();
       try (Connection c = TestDatabase.connect(url)) {
@@ -230,6 +217,27 @@ public final class Benchmarks {
       return List.of(accepted, sent);
     } finally {
       await(dispatcher.stop());
+    }
+  }
+
+  /**
+   * The service in this JVM on database {@code url}, sending to the stand-in with the durable run's
+   * concurrency and Svix threads, the benchmark's organizations' applications created.
+   */
+  private WebhookService startSendingService(String url) throws Exception {
+    WebhookService service = await(TestService.start(Map.of("DATABASE_URL", url,
+      "SVIX_AUTH_TOKEN", standIn.token(), "SVIX_SERVER_URL", standIn.serverUrl(),
+      "OUTBOX_CONCURRENCY", Integer.getInteger("bench.outboxConcurrency", 32),
+      "SVIX_WORKER_THREADS", Integer.getInteger("bench.svixThreads", 32))));
+    ensureApplications(service);
+    return service;
+  }
+
+  /** Has the service create the Svix application of each of the benchmark's organizations. */
+  private static void ensureApplications(WebhookService service) throws Exception {
+    for (int o = 0; o < ORGS; o++) {
+      await(service.vertx().eventBus().request(Addresses.svix("ensureApplication"),
+        new JsonObject().put("organizationId", "org-" + o)));
     }
   }
 
@@ -652,7 +660,7 @@ public final class Benchmarks {
       // 100,000-row drains warm the service up until its JIT compilers take under 5 % of its CPU (the first one
       // drained at 1,500/s in its first tenth and 4,700/s in its last); short drains are repeated (a 1,000-row
       // drain lasts about 0.3 s, so one pause weighs on it) and the median run is reported with the range of all runs
-      for (int round = 0; round < 4; round++) {
+      for (int round = 0; round < MAX_WARM_UP_DRAINS; round++) {
         JsonObject warmUp = new JsonObject();
         offset = drainOnce(100_000, offset, url, service, warmUp, true);
         if (warmUp.getDouble("serviceJitShare") < STEADY_JIT_SHARE) {

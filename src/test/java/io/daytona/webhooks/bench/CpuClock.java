@@ -82,33 +82,39 @@ final class CpuClock {
   }
 
   /**
-   * CPU milliseconds of process {@code pid} ({@code "self"}: this JVM) from {@code /proc}: of all its
-   * threads, and of its JIT compiler threads ({@code C1/C2 CompilerThre…}); null when unreadable. A
-   * thread that has exited takes its time with it, so differences may be a little low, never high.
-   * (HotSpot's own compilation time would count the time a compilation waited for a core as well.)
+   * CPU milliseconds of process {@code pid} ({@code "self"}: this JVM) from {@code /proc}: the whole
+   * process's (exited threads included), and its JIT compiler threads' ({@code C1/C2 CompilerThre…});
+   * null when unreadable. A compiler thread that has exited takes its time with it, so the JIT's
+   * differences may be a little low, never high. (HotSpot's own compilation time would count the
+   * time a compilation waited for a core as well.)
    */
   static long[] processMillis(String pid) {
-    long all = 0;
     long jit = 0;
     try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", pid, "task"))) {
       for (Path task : tasks) {
         try {
-          String stat = Files.readString(task.resolve("stat"));
-          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-          all += ticks;
-          if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
-            jit += ticks;
+          Stat thread = Stat.of(task.resolve("stat"));
+          if (thread.name().startsWith("C1 Compiler") || thread.name().startsWith("C2 Compiler")) {
+            jit += thread.ticks();
           }
         } catch (IOException | RuntimeException exited) {
           // the thread ended meanwhile
         }
       }
+      long all = Stat.of(Path.of("/proc", pid, "stat")).ticks();
+      return new long[] {(long) (all * MS_PER_TICK), (long) (jit * MS_PER_TICK)};
     } catch (IOException | RuntimeException notLinux) {
       return null;
     }
-    return new long[] {(long) (all * MS_PER_TICK), (long) (jit * MS_PER_TICK)};
+  }
+
+  /** A {@code /proc/…/stat} file: the process's or thread's name and its user plus system ticks. */
+  private record Stat(String name, long ticks) {
+    static Stat of(Path file) throws IOException {
+      String s = Files.readString(file);
+      String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+      return new Stat(s.substring(s.indexOf('(') + 1, s.lastIndexOf(')')), Long.parseLong(f[11]) + Long.parseLong(f[12]));
+    }
   }
 
   private static long jvmNanos() {
