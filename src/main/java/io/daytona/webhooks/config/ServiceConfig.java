@@ -36,7 +36,10 @@ public final class ServiceConfig {
     "OUTBOX_BACKOFF_BASE_MS", "OUTBOX_BACKOFF_FACTOR", "OUTBOX_BACKOFF_MAX_MS", "OUTBOX_RETENTION_HOURS",
     "OUTBOX_LEASE_MS",
     "INIT_RETRY_BASE_MS", "INIT_RETRY_MAX_MS", "INIT_RETRY_INTERVAL_MS", "BULK_CONCURRENCY",
-    "SVIX_WORKER_THREADS", "SVIX_HEALTH_INTERVAL_MS");
+    "SVIX_WORKER_THREADS", "SVIX_HEALTH_INTERVAL_MS",
+    "DELIVERY_PROVIDER", "DELIVERY_TIMEOUT_MS", "DELIVERY_RETRY_SCHEDULE", "DELIVERY_DISABLE_AFTER_HOURS",
+    "DELIVERY_CONCURRENCY", "DELIVERY_ENDPOINT_CONCURRENCY", "DELIVERY_RETENTION_DAYS", "DELIVERY_ALLOWED_NETWORKS",
+    "OUTBOX_REJECT_AFTER_MS");
 
   private static final Set<String> TRUE = Set.of("true", "1", "yes", "on");
   private static final Set<String> FALSE = Set.of("false", "0", "no", "off");
@@ -64,6 +67,30 @@ public final class ServiceConfig {
   public final List<String> clusterMembers;
   public final String clusterName;
   public final int clusterEventBusPort;
+  /** Who signs and delivers: {@code svix} or {@code builtin}. */
+  public final Provider deliveryProvider;
+  /** The built-in delivery's settings (read whichever provider runs). */
+  public final BuiltinDelivery builtin;
+
+  /** The delivery providers ({@code DELIVERY_PROVIDER}). */
+  public enum Provider {
+    SVIX, BUILTIN;
+
+    public String key() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /**
+   * {@code DELIVERY_*}: the request deadline, the waits between attempts (Svix's schedule by default), how
+   * long an endpoint may fail before it is disabled, requests in flight per node and per endpoint, how long
+   * messages and attempts are kept, and the networks a receiver may be in although private or local
+   * (CIDRs, validated here, parsed by the network guard).
+   */
+  public record BuiltinDelivery(Duration timeout, List<Duration> retrySchedule, Duration disableAfter,
+                                int concurrency, int endpointConcurrency, int retentionDays,
+                                List<String> allowedNetworks) {
+  }
 
   /** A parsed {@code DATABASE_URL}. */
   public record Database(String host, int port, String database, String user, String password) {
@@ -108,9 +135,6 @@ public final class ServiceConfig {
     databasePoolSize = integer("DATABASE_POOL_SIZE", 8, 1, 200);
 
     svixAuthToken = optional("SVIX_AUTH_TOKEN");
-    if (svixAuthToken == null) {
-      defaultsChosen.add("SVIX_AUTH_TOKEN not set: Svix disabled, accepted events wait in the outbox");
-    }
     svixServerUrl = serverUrl(optional("SVIX_SERVER_URL"));
     svixOperationalWebhookSecret = optional("SVIX_OPERATIONAL_WEBHOOK_SECRET");
     if (svixOperationalWebhookSecret != null && !svixOperationalWebhookSecret.startsWith("whsec_")) {
@@ -136,6 +160,101 @@ public final class ServiceConfig {
     if (cluster && clusterHost == null) {
       defaultsChosen.add("CLUSTER_HOST not set: this node announces 127.0.0.1 to the cluster");
     }
+
+    deliveryProvider = provider(optional("DELIVERY_PROVIDER"));
+    if (deliveryProvider == Provider.SVIX && svixAuthToken == null) {
+      defaultsChosen.add("SVIX_AUTH_TOKEN not set: Svix disabled, accepted events wait in the outbox");
+    }
+    builtin = new BuiltinDelivery(
+      Duration.ofMillis(integer("DELIVERY_TIMEOUT_MS", 15_000, 100, 300_000)),
+      schedule(orDefault("DELIVERY_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,10h")),
+      Duration.ofHours(integer("DELIVERY_DISABLE_AFTER_HOURS", 120, 1, 87_600)),
+      integer("DELIVERY_CONCURRENCY", 64, 1, 4096),
+      integer("DELIVERY_ENDPOINT_CONCURRENCY", 4, 1, 256),
+      integer("DELIVERY_RETENTION_DAYS", 30, 1, 3650),
+      allowedNetworks(optional("DELIVERY_ALLOWED_NETWORKS")));
+  }
+
+  private Provider provider(String v) {
+    if (v == null) {
+      Provider chosen = svixAuthToken != null ? Provider.SVIX : Provider.BUILTIN;
+      defaultsChosen.add("DELIVERY_PROVIDER not set: " + chosen.key() + (chosen == Provider.SVIX
+        ? " (SVIX_AUTH_TOKEN is set)" : " (built-in delivery: this service signs and sends the webhooks itself)"));
+      return chosen;
+    }
+    return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+      case "svix" -> Provider.SVIX;
+      case "builtin" -> Provider.BUILTIN;
+      default -> throw new ConfigException("DELIVERY_PROVIDER", "must be svix or builtin, got '" + v + "'");
+    };
+  }
+
+  /** {@code 5s,5m,30m,2h}: the waits before the 2nd, 3rd, ... attempt (units ms, s, m, h, d). */
+  static List<Duration> schedule(String v) {
+    List<Duration> out = new ArrayList<>();
+    for (String part : v.split(",")) {
+      String p = part.trim().toLowerCase(java.util.Locale.ROOT);
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d{1,9})(ms|s|m|h|d)$").matcher(p);
+      if (!m.matches()) {
+        throw new ConfigException("DELIVERY_RETRY_SCHEDULE", "'" + part.trim()
+          + "' is not a wait such as 500ms, 5s, 5m, 2h or 1d (comma-separated)");
+      }
+      long n = Long.parseLong(m.group(1));
+      out.add(switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofDays(n);
+      });
+    }
+    if (out.size() > 50) {
+      throw new ConfigException("DELIVERY_RETRY_SCHEDULE", "at most 50 retries, got " + out.size());
+    }
+    return List.copyOf(out);
+  }
+
+  /** Comma-separated CIDRs; unset: loopback in development mode (a default logged), else none. */
+  private List<String> allowedNetworks(String v) {
+    if (v == null) {
+      if (developmentAuth()) {
+        defaultsChosen.add("DELIVERY_ALLOWED_NETWORKS not set: development mode lets webhooks reach "
+          + "127.0.0.0/8 and ::1/128 (receivers on this machine)");
+        return List.of("127.0.0.0/8", "::1/128");
+      }
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (String part : v.split(",")) {
+      String cidr = part.trim();
+      if (cidr.isEmpty()) {
+        continue;
+      }
+      int slash = cidr.indexOf('/');
+      String address = slash < 0 ? cidr : cidr.substring(0, slash);
+      boolean v6 = address.contains(":");
+      if (!(v6 ? address.matches("^[0-9A-Fa-f:.]+$") : address.matches("^\\d{1,3}(\\.\\d{1,3}){3}$"))) {
+        throw new ConfigException("DELIVERY_ALLOWED_NETWORKS", "'" + cidr + "' is not an IP network (e.g. 10.0.0.0/8)");
+      }
+      try {
+        java.net.InetAddress.getByName(address);
+      } catch (java.net.UnknownHostException e) {
+        throw new ConfigException("DELIVERY_ALLOWED_NETWORKS", "'" + cidr + "' is not an IP network (e.g. 10.0.0.0/8)");
+      }
+      if (slash >= 0) {
+        int bits;
+        try {
+          bits = Integer.parseInt(cidr.substring(slash + 1));
+        } catch (NumberFormatException e) {
+          bits = -1;
+        }
+        if (bits < 0 || bits > (v6 ? 128 : 32)) {
+          throw new ConfigException("DELIVERY_ALLOWED_NETWORKS", "bad prefix length in '" + cidr + "'");
+        }
+      }
+      out.add(cidr);
+    }
+    return List.copyOf(out);
   }
 
   /** Parses and validates; {@code fromEnvironment} names the keys the operator set explicitly. */
@@ -158,8 +277,9 @@ public final class ServiceConfig {
     return jwtSecret == null && jwtPublicKeyPem == null;
   }
 
+  /** Svix is the provider and has a token (when false with {@code DELIVERY_PROVIDER=svix}, events wait). */
   public boolean svixEnabled() {
-    return svixAuthToken != null;
+    return deliveryProvider == Provider.SVIX && svixAuthToken != null;
   }
 
   /** A tuning integer with bounds; for keys of other concerns (outbox, initialization). */

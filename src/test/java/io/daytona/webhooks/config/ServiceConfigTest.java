@@ -51,10 +51,14 @@ class ServiceConfigTest {
     assertThat(config.database).isNull();
     assertThat(config.dataDir).isEqualTo(Path.of("./data"));
     assertThat(config.svixEnabled()).isFalse();
+    assertThat(config.deliveryProvider).isEqualTo(ServiceConfig.Provider.BUILTIN);
+    assertThat(config.builtin.retrySchedule()).hasSize(7);
+    assertThat(config.builtin.allowedNetworks()).containsExactly("127.0.0.0/8", "::1/128");
     assertThat(config.preconfiguredEndpointBaseUrl.toString()).isEqualTo("https://webhook.daytona.io");
     assertThat(config.defaultsChosen())
       .anyMatch(l -> l.startsWith("DATABASE_URL not set"))
-      .anyMatch(l -> l.startsWith("SVIX_AUTH_TOKEN not set"))
+      .anyMatch(l -> l.startsWith("DELIVERY_PROVIDER not set: builtin"))
+      .anyMatch(l -> l.startsWith("DELIVERY_ALLOWED_NETWORKS not set"))
       .anyMatch(l -> l.startsWith("HTTP_HOST not set: listening on 127.0.0.1"))
       .anyMatch(l -> l.startsWith("JWT_SECRET and JWT_PUBLIC_KEY not set"));
     assertThat(config.defaultsChosen()).doesNotHaveDuplicates();

@@ -12,8 +12,8 @@ import java.util.Map;
 
 /**
  * Starts the real service in this JVM on a random port, on a fresh database of
- * {@link TestDatabase}, with JWT auth ({@link TestTokens#SECRET}) and Svix disabled unless the
- * overrides say otherwise.
+ * {@link TestDatabase}, with JWT auth ({@link TestTokens#SECRET}) and the Svix provider (not configured
+ * unless the overrides give a token) unless the overrides name {@code DELIVERY_PROVIDER}.
  */
 public final class TestService {
 
@@ -26,6 +26,7 @@ public final class TestService {
     values.put("HTTP_HOST", "127.0.0.1");
     values.put("HTTP_PORT", "0");
     values.put("JWT_SECRET", TestTokens.SECRET);
+    values.put("DELIVERY_PROVIDER", "svix");
     try {
       values.put("WEBHOOKS_DATA_DIR", Files.createTempDirectory("webhooks-test").toString());
     } catch (IOException e) {
