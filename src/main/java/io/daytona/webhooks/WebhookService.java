@@ -1,6 +1,5 @@
 package io.daytona.webhooks;
 
-import com.svix.Svix;
 import io.daytona.webhooks.auth.ApiKeys;
 import io.daytona.webhooks.auth.Authenticator;
 import io.daytona.webhooks.auth.DevelopmentKey;
@@ -15,7 +14,11 @@ import io.daytona.webhooks.initialization.InitializationVerticle;
 import io.daytona.webhooks.realtime.RealtimeRoutes;
 import io.daytona.webhooks.realtime.RealtimeVerticle;
 import io.daytona.webhooks.status.StatusVerticle;
-import io.daytona.webhooks.svix.SvixVerticle;
+import io.daytona.webhooks.endpoints.EndpointsVerticle;
+import io.daytona.webhooks.provider.DeliveryProvider;
+import io.daytona.webhooks.provider.Providers;
+import io.daytona.webhooks.provider.svix.SvixProvider;
+import io.daytona.webhooks.realtime.RealtimeDeliveryListener;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -88,21 +91,23 @@ public final class WebhookService {
     Promise<WebhookService> result = Promise.promise();
     AtomicReference<Database> database = new AtomicReference<>();
     vertxFuture.onFailure(result::fail).onSuccess(vertx -> {
-      // the contract is parsed and the Svix client built while the database opens and migrates
+      // the contract is parsed and the Svix SDK's classes loaded while the database opens and migrates
       Future<HttpVerticle.Contract> contract = HttpVerticle.loadContract(vertx);
-      Future<Svix> svixClient = SvixVerticle.buildClient(vertx, config);
-      Database.open(vertx, config)
+      Future<Void> svixWarm = config.deliveryProvider == ServiceConfig.Provider.SVIX
+        ? SvixProvider.warmUp(vertx, config.svix) : Future.succeededFuture();
+      Database.open(vertx, config).compose(db -> svixWarm.map(db))
         .compose(db -> {
           database.set(db);
           LOG.info("Database: {}", db.description());
           MeterRegistry meters = BackendRegistries.getNow(registryName);
           ApiKeys keys = new ApiKeys(db.pool());
+          DeliveryProvider provider = Providers.create(vertx, config, db, new RealtimeDeliveryListener(vertx));
           ServiceContext ctx = new ServiceContext(vertx, config, db, keys, new Authenticator(vertx, config, keys), meters,
-            registryName);
+            registryName, provider);
           Future<String> devKey = config.developmentAuth()
             ? DevelopmentKey.ensure(vertx, config.dataDir, keys)
             : Future.succeededFuture(null);
-          return devKey.compose(key -> contract.compose(c -> deploy(ctx, c, svixClient, cm))
+          return devKey.compose(key -> contract.compose(c -> deploy(ctx, c, cm))
             .map(deployed -> new WebhookService(vertx, ctx, deployed, key)));
         })
         .onSuccess(result::complete)
@@ -125,14 +130,13 @@ public final class WebhookService {
   }
 
   /** Deploys the verticles, the HTTP one last so that it only answers once every operation has a consumer. */
-  private static Future<Deployed> deploy(ServiceContext ctx, HttpVerticle.Contract contract, Future<Svix> svixClient,
-                                        ClusterManager cm) {
+  private static Future<Deployed> deploy(ServiceContext ctx, HttpVerticle.Contract contract, ClusterManager cm) {
     Vertx vertx = ctx.vertx();
-    int httpInstances = ctx.config().integer("HTTP_INSTANCES", 1, 1, 64);
+    int httpInstances = ctx.config().httpInstances;
     List<HttpVerticle> http = new CopyOnWriteArrayList<>();
     Future<String> dispatcher = vertx.deployVerticle(new OutboxDispatcher(ctx));
     return Future.all(
-        vertx.deployVerticle(new SvixVerticle(ctx, svixClient)),
+        vertx.deployVerticle(new EndpointsVerticle(ctx)),
         vertx.deployVerticle(new RealtimeVerticle(ctx)),
         vertx.deployVerticle(new StatusVerticle(ctx, cm)),
         vertx.deployVerticle(new InitializationVerticle(ctx)),

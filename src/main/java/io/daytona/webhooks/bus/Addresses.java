@@ -42,13 +42,6 @@ public final class Addresses {
   /** Real-time messages of every organization, and progress of bulk operations, for admins. */
   public static final String ADMIN = "webhooks.admin";
 
-  /** Internal (local) requests to the Svix verticle: {@code svix.<action>}. */
-  public static final String SVIX_PREFIX = "webhooks.svix.";
-
-  public static String svix(String action) {
-    return SVIX_PREFIX + action;
-  }
-
   /** Local nudge to the outbox dispatcher: new rows were committed (body: JSON array of their organization ids). */
   public static final String OUTBOX_WAKE_UP = "webhooks.outbox.wake-up";
 }

@@ -10,8 +10,8 @@ import java.util.function.Function;
 
 /**
  * Registers a node-local request/reply consumer whose handler returns a Future: the result is the
- * reply, an {@link ApiError} the failure (code = HTTP status); anything else is logged and answered
- * as a 500 without details.
+ * reply, an {@link ApiError} the failure (code = HTTP status), a provider failure crosses with its kind
+ * ({@link BusFailures}); anything else is logged and answered as a 500 without details.
  */
 public final class BusConsumer {
 
@@ -29,10 +29,10 @@ public final class BusConsumer {
         reply = Future.failedFuture(e);
       }
       reply.onSuccess(msg::reply).onFailure(err -> {
-        if (!(err instanceof ApiError)) {
+        if (!(err instanceof ApiError) && !(err instanceof io.daytona.webhooks.provider.ProviderFailure)) {
           LOG.error("Handler of {} failed", address, err);
         }
-        ApiError.from(err).replyTo(msg);
+        BusFailures.replyTo(msg, err);
       });
     }).completion();
   }

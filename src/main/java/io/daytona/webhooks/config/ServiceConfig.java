@@ -71,6 +71,50 @@ public final class ServiceConfig {
   public final Provider deliveryProvider;
   /** The built-in delivery's settings (read whichever provider runs). */
   public final BuiltinDelivery builtin;
+  /** HTTP verticle instances sharing the port ({@code HTTP_INSTANCES}). */
+  public final int httpInstances;
+  /** The Svix provider's settings, derived deadlines included. */
+  public final SvixSettings svix;
+  /** The outbox dispatcher's settings. */
+  public final OutboxSettings outbox;
+  /** Initialization's settings (retries, bulk runs, leases). */
+  public final InitializationSettings initialization;
+
+  /**
+   * {@code SVIX_*}: the token (null: not configured), the self-hosted server, the deadline of one call
+   * ({@code SVIX_TIMEOUT_MS}: connect, read and the whole call, queueing included), the SDK's worker
+   * threads and the health check's period.
+   */
+  public record SvixSettings(String token, URI serverUrl, Duration callDeadline, int workerThreads,
+                             Duration healthInterval) {
+
+    public boolean configured() {
+      return token != null;
+    }
+  }
+
+  /**
+   * {@code OUTBOX_*}: rows per claim, organizations sent at once, the idle poll, the retry backoff
+   * (base × factor^(n-1), jittered, capped), how long sent rows are kept, the lease of claimed rows
+   * (renewed while a chain runs), and how long a row may keep failing while others succeed before
+   * it is rejected. {@code providerCallLimit} is the longest one provider call may take (its own
+   * deadline plus margin): the dispatcher waits that long for calls in flight when it stops.
+   */
+  public record OutboxSettings(int batchSize, int concurrency, Duration pollInterval, Duration backoffBase,
+                               double backoffFactor, Duration backoffMax, int retentionHours, Duration lease,
+                               Duration rejectAfter, Duration providerCallLimit) {
+  }
+
+  /**
+   * {@code INIT_*} and {@code BULK_CONCURRENCY}: retry backoff (base doubling up to max), the retry
+   * job's period, runs at once in a bulk operation, {@code concurrency} (runs at once on this node:
+   * at most BULK_CONCURRENCY and never more than the pool size less 2), the lease one run holds on
+   * its organization (renewed every third of it while the run goes on) and the longest one run waits
+   * for another run of the same organization to end.
+   */
+  public record InitializationSettings(Duration retryBase, Duration retryMax, Duration retryInterval,
+                                       int bulkConcurrency, int concurrency, Duration lease, Duration turnWait) {
+  }
 
   /** The delivery providers ({@code DELIVERY_PROVIDER}). */
   public enum Provider {
@@ -173,6 +217,34 @@ public final class ServiceConfig {
       integer("DELIVERY_ENDPOINT_CONCURRENCY", 4, 1, 256),
       integer("DELIVERY_RETENTION_DAYS", 30, 1, 3650),
       allowedNetworks(optional("DELIVERY_ALLOWED_NETWORKS")));
+
+    httpInstances = integer("HTTP_INSTANCES", 1, 1, 64);
+    svix = new SvixSettings(svixAuthToken, svixServerUrl, svixTimeout, integer("SVIX_WORKER_THREADS", 32, 1, 512),
+      Duration.ofMillis(integer("SVIX_HEALTH_INTERVAL_MS", 15_000, 50, 3_600_000)));
+    // a provider call's own deadline, plus the time its answer takes to come back
+    Duration callLimit = svixTimeout.plusMillis(1_000);
+    long defaultLease = Math.max(60_000, 3 * (2 * svixTimeout.toMillis() + 5_000));
+    long backoffMax = integer("OUTBOX_BACKOFF_MAX_MS", 30_000, 1, 3_600_000);
+    outbox = new OutboxSettings(
+      integer("OUTBOX_BATCH_SIZE", 500, 1, 5000),
+      integer("OUTBOX_CONCURRENCY", 32, 1, 256),
+      Duration.ofMillis(integer("OUTBOX_POLL_INTERVAL_MS", 1000, 10, 600_000)),
+      Duration.ofMillis(integer("OUTBOX_BACKOFF_BASE_MS", 500, 1, 600_000)),
+      decimal("OUTBOX_BACKOFF_FACTOR", 2.0, 1.0, 10.0),
+      Duration.ofMillis(backoffMax),
+      integer("OUTBOX_RETENTION_HOURS", 168, 1, 87_600),
+      Duration.ofMillis(integer("OUTBOX_LEASE_MS", (int) Math.min(3_600_000, defaultLease), 1_000, 3_600_000)),
+      Duration.ofMillis(integer("OUTBOX_REJECT_AFTER_MS", 3_600_000, 1, Integer.MAX_VALUE)),
+      callLimit);
+    long retryBase = integer("INIT_RETRY_BASE_MS", 30_000, 1, 86_400_000);
+    long retryMax = integer("INIT_RETRY_MAX_MS", 3_600_000, 1, 604_800_000);
+    int bulk = integer("BULK_CONCURRENCY", 8, 1, 256);
+    // one run: the application and five endpoints (each perhaps fetched after a conflict), one deadline each
+    long runMs = svixTimeout.toMillis() * 12 + 5_000;
+    initialization = new InitializationSettings(Duration.ofMillis(retryBase), Duration.ofMillis(Math.max(retryBase, retryMax)),
+      Duration.ofMillis(integer("INIT_RETRY_INTERVAL_MS", 15_000, 10, 86_400_000)), bulk,
+      Math.max(1, Math.min(bulk, databasePoolSize - 2)),
+      Duration.ofMillis(Math.max(30_000, 3 * svixTimeout.toMillis() + 5_000)), Duration.ofMillis(runMs));
   }
 
   private Provider provider(String v) {
@@ -282,8 +354,8 @@ public final class ServiceConfig {
     return deliveryProvider == Provider.SVIX && svixAuthToken != null;
   }
 
-  /** A tuning integer with bounds; for keys of other concerns (outbox, initialization). */
-  public int integer(String key, int def, int min, int max) {
+  /** A tuning integer with bounds. */
+  private int integer(String key, int def, int min, int max) {
     String v = optional(key);
     if (v == null) {
       return def;
@@ -301,7 +373,7 @@ public final class ServiceConfig {
   }
 
   /** A tuning decimal with bounds. */
-  public double decimal(String key, double def, double min, double max) {
+  private double decimal(String key, double def, double min, double max) {
     String v = optional(key);
     if (v == null) {
       return def;

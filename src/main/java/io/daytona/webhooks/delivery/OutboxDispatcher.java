@@ -2,16 +2,17 @@ package io.daytona.webhooks.delivery;
 
 import io.daytona.webhooks.ServiceContext;
 import io.daytona.webhooks.bus.Addresses;
-import io.daytona.webhooks.bus.ApiError;
 import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.delivery.OutboxRepository.Claimed;
+import io.daytona.webhooks.provider.DeliveryProvider;
+import io.daytona.webhooks.provider.NewMessage;
+import io.daytona.webhooks.provider.ProviderFailure;
+import io.daytona.webhooks.retry.Backoff;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,21 +26,25 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 
 /**
- * Sends the outbox to Svix. Claims due rows in batches ({@link OutboxRepository#CLAIM}: FOR UPDATE
+ * Sends the outbox to the delivery provider ({@link DeliveryProvider#createMessage}, in-process). Claims due rows in batches ({@link OutboxRepository#CLAIM}: FOR UPDATE
  * SKIP LOCKED plus a lease, so any number of dispatchers on any number of nodes share the work and
  * no row is claimed by two at once), then runs one chain per organization: that organization's
  * claimed rows one after the other, in id order, several organizations at a time
  * ({@code OUTBOX_CONCURRENCY}). A chain stops at the first row that must be retried, so an
- * organization's later event never reaches Svix before an earlier one. Every message carries its
- * eventId and an idempotency key; Svix answering 409 for the eventId counts as sent (this also
- * covers a lease that expired while its holder was still sending).
+ * organization's later event never reaches the provider before an earlier one. Every message carries its
+ * eventId and an idempotency key; the provider answering DUPLICATE for the eventId counts as sent (this also
+ * covers a lease that expired while its holder was still sending). What to do after a failure is decided from
+ * its kind ({@link DeliveryDecision}). A chain renews the lease of the rows it still holds whenever a third of
+ * the lease has passed, so that no other node claims them while it works.
  *
  * <p>Wakes up on {@link Addresses#OUTBOX_WAKE_UP} after commits (unless every organization of the
  * commit has a chain here already: that chain's end claims the new rows) and every
- * {@code OUTBOX_POLL_INTERVAL_MS}. While Svix is not configured nothing is claimed: rows wait.
+ * {@code OUTBOX_POLL_INTERVAL_MS}. While the provider is not configured nothing is claimed: rows wait.
  */
 public final class OutboxDispatcher extends VerticleBase {
 
@@ -64,15 +69,17 @@ public final class OutboxDispatcher extends VerticleBase {
   /** Organizations with a chain queued or running here, and how many. */
   private final Map<String, Integer> busyOrganizations = new HashMap<>();
 
+  private final Clock clock;
+  private DeliveryProvider provider;
+  private ServiceConfig.OutboxSettings settings;
+  private Backoff backoff;
   private int batchSize;
   private int concurrency;
   private long pollMs;
-  private long backoffBaseMs;
-  private double backoffFactor;
-  private long backoffMaxMs;
   private int retentionHours;
   private long leaseMs;
-  private long svixRequestTimeoutMs;
+  /** When the provider last accepted a row here (the poison rule's "while the provider accepts others"). */
+  private Instant lastSuccessAt;
 
   private int running;
   private boolean claiming;
@@ -90,7 +97,12 @@ public final class OutboxDispatcher extends VerticleBase {
   private Promise<Void> chainsEnded;
 
   public OutboxDispatcher(ServiceContext ctx) {
+    this(ctx, Clock.systemUTC());
+  }
+
+  OutboxDispatcher(ServiceContext ctx, Clock clock) {
     this.ctx = ctx;
+    this.clock = clock;
     this.repository = new OutboxRepository(ctx.database());
     this.metrics = new OutboxMetrics(ctx.meters());
     this.sentRecorder = new SentRecorder(repository);
@@ -98,21 +110,19 @@ public final class OutboxDispatcher extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    ServiceConfig c = ctx.config();
-    batchSize = c.integer("OUTBOX_BATCH_SIZE", 500, 1, 5000);
-    concurrency = c.integer("OUTBOX_CONCURRENCY", 32, 1, 256);
-    pollMs = c.integer("OUTBOX_POLL_INTERVAL_MS", 1000, 10, 600_000);
-    backoffBaseMs = c.integer("OUTBOX_BACKOFF_BASE_MS", 500, 1, 600_000);
-    backoffFactor = c.decimal("OUTBOX_BACKOFF_FACTOR", 2.0, 1.0, 10.0);
-    backoffMaxMs = c.integer("OUTBOX_BACKOFF_MAX_MS", 30_000, 1, 3_600_000);
-    retentionHours = c.integer("OUTBOX_RETENTION_HOURS", 168, 1, 87_600);
-    svixRequestTimeoutMs = c.svixTimeout.toMillis() * 2 + 5_000;
-    leaseMs = c.integer("OUTBOX_LEASE_MS", (int) Math.max(60_000, svixRequestTimeoutMs * 3), 1_000, 3_600_000);
+    settings = ctx.config().outbox;
+    provider = ctx.provider();
+    batchSize = settings.batchSize();
+    concurrency = settings.concurrency();
+    pollMs = settings.pollInterval().toMillis();
+    retentionHours = settings.retentionHours();
+    leaseMs = settings.lease().toMillis();
+    backoff = new Backoff(settings.backoffBase(), settings.backoffFactor(), settings.backoffMax(), 0.5);
 
     vertx.setTimer(5_000, t -> prune());
     vertx.setPeriodic(PRUNE_INTERVAL_MS, t -> prune());
-    if (!c.svixEnabled()) {
-      LOG.info("Outbox dispatcher idle: Svix is not configured, accepted events wait in the outbox");
+    if (!provider.configured()) {
+      LOG.info("Outbox dispatcher idle: the delivery provider is not configured, accepted events wait in the outbox");
       return Future.succeededFuture();
     }
     wakeUps = vertx.eventBus().localConsumer(Addresses.OUTBOX_WAKE_UP, m -> {
@@ -124,13 +134,14 @@ public final class OutboxDispatcher extends VerticleBase {
     return wakeUps.completion().onSuccess(v -> {
       vertx.setPeriodic(pollMs, t -> tick());
       tick();
-      LOG.info("Outbox dispatcher started: batch {}, concurrency {}, poll {} ms, backoff {} ms x{} up to {} ms, lease {} ms",
-        batchSize, concurrency, pollMs, backoffBaseMs, backoffFactor, backoffMaxMs, leaseMs);
+      LOG.info("Outbox dispatcher started: batch {}, concurrency {}, poll {} ms, backoff {} ms x{} up to {} ms, lease {} ms, "
+        + "reject after {} ms", batchSize, concurrency, pollMs, settings.backoffBase().toMillis(), settings.backoffFactor(),
+        settings.backoffMax().toMillis(), leaseMs, settings.rejectAfter().toMillis());
     });
   }
 
   /**
-   * Lets the messages in flight finish (at most the Svix deadline) and their outcomes be recorded,
+   * Lets the messages in flight finish (at most one provider call) and their outcomes be recorded,
    * then hands back every row claimed but not sent, so that the next dispatcher (another node, or
    * this one restarted) need not wait for the lease. Run while Svix and the database are still up
    * ({@code WebhookService#stop} undeploys this verticle first).
@@ -144,7 +155,7 @@ public final class OutboxDispatcher extends VerticleBase {
     if (running == 0) {
       chainsEnded.complete();
     }
-    long timer = vertx.setTimer(ctx.config().svixTimeout.toMillis() + 1_000, t -> chainsEnded.tryComplete());
+    long timer = vertx.setTimer(settings.providerCallLimit().toMillis() + 1_000, t -> chainsEnded.tryComplete());
     return chainsEnded.future()
       .compose(v -> {
         vertx.cancelTimer(timer);
@@ -216,7 +227,7 @@ public final class OutboxDispatcher extends VerticleBase {
     while (!stopped && running < concurrency && !chains.isEmpty()) {
       List<Claimed> chain = chains.poll();
       running++;
-      runChain(chain, 0).onComplete(ar -> {
+      runChain(chain, 0, System.nanoTime()).onComplete(ar -> {
         running--;
         if (stopped) {
           if (running == 0) {
@@ -238,8 +249,11 @@ public final class OutboxDispatcher extends VerticleBase {
     }
   }
 
-  /** Sends the chain's rows in order; true when every row was settled (sent or failed for good). */
-  private Future<Boolean> runChain(List<Claimed> chain, int index) {
+  /**
+   * Sends the chain's rows in order; true when every row was settled (sent or failed for good). Before each row,
+   * once a third of the lease has passed since it was taken or renewed, the lease of the rows still held is renewed.
+   */
+  private Future<Boolean> runChain(List<Claimed> chain, int index, long leasedAtNanos) {
     if (index >= chain.size()) {
       return Future.succeededFuture(true);
     }
@@ -247,9 +261,16 @@ public final class OutboxDispatcher extends VerticleBase {
       chain.subList(index, chain.size()).forEach(row -> handBack.add(row.id()));
       return Future.succeededFuture(false);
     }
+    if ((System.nanoTime() - leasedAtNanos) / 1_000_000 >= leaseMs / 3) {
+      long renewedAt = System.nanoTime();
+      List<Long> held = chain.subList(index, chain.size()).stream().map(Claimed::id).toList();
+      return repository.renew(held, leaseMs)
+        .onFailure(err -> LOG.warn("Renewing the lease of {} outbox rows failed: {}", held.size(), err.getMessage()))
+        .transform(ar -> runChain(chain, index, renewedAt));
+    }
     return deliver(chain.get(index), index == chain.size() - 1).compose(settled -> {
       if (settled) {
-        return runChain(chain, index + 1);
+        return runChain(chain, index + 1, leasedAtNanos);
       }
       // the row waits for its retry and holds its organization back; the rest of the chain gives up its lease,
       // so that whoever claims the organization's head next also takes these rows
@@ -261,50 +282,58 @@ public final class OutboxDispatcher extends VerticleBase {
   // ---------------------------------------------------------------- one row
 
   /**
-   * Creates the row's message in Svix and records the outcome; true when the row is settled. A SENT
+   * Creates the row's message at the provider and records the outcome; true when the row is settled. A SENT
    * row is recorded in the next batch while its chain goes on, except the chain's last row: the
    * chain ends once that one is recorded, so that the claim its end starts sees the organization's
    * next row as the head (a leased, still pending last row would hide the organization).
    */
   private Future<Boolean> deliver(Claimed row, boolean lastOfChain) {
-    JsonObject request = new JsonObject()
-      .put("organizationId", row.organizationId())
-      .put("eventType", row.eventType())
-      .put("eventId", row.eventId())
-      .put("payload", row.payload())
-      .put("idempotencyKey", idempotencyKey(row.organizationId(), row.eventId()));
-    return vertx.eventBus().<JsonObject>request(Addresses.svix("createMessage"), request,
-        new DeliveryOptions().setSendTimeout(svixRequestTimeoutMs))
-      .compose(reply -> sent(row, reply.body().getString("id"), null, lastOfChain))
-      .recover(err -> outcome(row, err, lastOfChain));
+    NewMessage message = new NewMessage(row.eventType(), row.eventId(), row.payload(),
+      idempotencyKey(row.organizationId(), row.eventId()));
+    return provider.createMessage(row.organizationId(), null, message)
+      .transform(ar -> {
+        ProviderFailure failure = ar.succeeded() ? null : ar.cause() instanceof ProviderFailure f ? f
+          : new ProviderFailure(ProviderFailure.Kind.UNAVAILABLE, String.valueOf(ar.cause()));
+        return outcome(row, ar.succeeded() ? ar.result().id() : null, failure, lastOfChain);
+      });
   }
 
-  private Future<Boolean> outcome(Claimed row, Throwable err, boolean lastOfChain) {
-    ApiError e = ApiError.from(err);
-    if (e.status() == 409) {
-      return sent(row, null, "Svix already had this eventId (409): counted as sent", lastOfChain);
+  private Future<Boolean> outcome(Claimed row, String messageId, ProviderFailure failure, boolean lastOfChain) {
+    Instant now = clock.instant();
+    Instant firstFailed = row.firstFailedAt() == null ? null : row.firstFailedAt().toInstant();
+    DeliveryDecision d = DeliveryDecision.decide(failure, firstFailed, lastSuccessAt, now, settings.rejectAfter());
+    switch (d.action()) {
+      case SENT -> {
+        lastSuccessAt = now;
+        return sent(row, messageId, d.reason(), lastOfChain);
+      }
+      case WAIT -> {
+        return repository.release(List.of(row.id()), pollMs).otherwiseEmpty().map(false);
+      }
+      case RETRY -> {
+        long delay = backoff.delayMs(row.attempts() + 1, failure.retryAfterSeconds());
+        LOG.debug("Outbox row {} ({} {}) attempt {} failed, retry in {} ms: {}", row.id(), row.organizationId(),
+          row.eventId(), row.attempts() + 1, delay, d.reason());
+        return repository.markRetry(row.id(), delay, d.reason(), d.firstFailedAt().atOffset(ZoneOffset.UTC))
+          .onSuccess(v -> metrics.retried())
+          .map(false)
+          .otherwise(false);
+      }
+      default -> {
+        LOG.warn("Event {} of organization {} ({}) rejected: {}", row.eventId(), row.organizationId(),
+          row.eventType(), d.reason());
+        return repository.markFailed(row.id(), d.reason())
+          .onSuccess(v -> metrics.failed())
+          .map(true)
+          .otherwise(false);
+      }
     }
-    if (retryable(e)) {
-      long delay = backoff(row.attempts() + 1, e.retryAfterSeconds());
-      LOG.debug("Outbox row {} ({} {}) attempt {} failed, retry in {} ms: {}", row.id(), row.organizationId(),
-        row.eventId(), row.attempts() + 1, delay, e.detail());
-      return repository.markRetry(row.id(), delay, e.status() + ": " + e.detail())
-        .onSuccess(v -> metrics.retried())
-        .map(false)
-        .otherwise(false);
-    }
-    LOG.warn("Svix rejected event {} of organization {} ({}): {}", row.eventId(), row.organizationId(),
-      row.eventType(), e.detail());
-    return repository.markFailed(row.id(), e.status() + ": " + e.detail())
-      .onSuccess(v -> metrics.failed())
-      .map(true)
-      .otherwise(false);
   }
 
   /**
-   * Svix has the message: the row is recorded SENT in the next batch; true at once, or for the
+   * The provider has the message: the row is recorded SENT in the next batch; true at once, or for the
    * chain's last row once it is recorded (a failed recording leaves the row leased: when the lease
-   * ends it is sent again and Svix's 409 settles it).
+   * ends it is sent again and the provider's DUPLICATE settles it).
    */
   private Future<Boolean> sent(Claimed row, String svixMessageId, String note, boolean lastOfChain) {
     Future<Double> recorded = sentRecorder.sent(row.id(), svixMessageId, note).onSuccess(latency -> {
@@ -313,24 +342,6 @@ public final class OutboxDispatcher extends VerticleBase {
       }
     });
     return lastOfChain ? recorded.transform(ar -> Future.succeededFuture(true)) : Future.succeededFuture(true);
-  }
-
-  /** 429, 5xx, timeouts and refused connections (502/503/504 from the Svix verticle) are worth another try. */
-  static boolean retryable(ApiError e) {
-    Integer upstream = e.upstreamStatus();
-    return e.status() >= 500 || e.status() == 429 || e.status() == 408
-      || (upstream != null && (upstream == 429 || upstream >= 500));
-  }
-
-  /** Exponential backoff with jitter (half fixed, half random), at least Retry-After, never over the cap. */
-  long backoff(int attempt, Integer retryAfterSeconds) {
-    double exp = backoffBaseMs * Math.pow(backoffFactor, Math.max(0, attempt - 1));
-    double capped = Math.min(backoffMaxMs, exp);
-    double delay = capped / 2 + ThreadLocalRandom.current().nextDouble() * capped / 2;
-    if (retryAfterSeconds != null) {
-      delay = Math.max(delay, retryAfterSeconds * 1000.0);
-    }
-    return (long) Math.max(1, Math.min(backoffMaxMs, delay));
   }
 
   /** {@code outbox-<org>-<eventId>}, or a hash of the two when that would be long. */

@@ -36,7 +36,7 @@ public final class OutboxRepository {
 
   /** A claimed row. */
   public record Claimed(long id, String organizationId, String eventType, String eventId, String payload, int attempts,
-                        OffsetDateTime createdAt) {
+                        OffsetDateTime createdAt, OffsetDateTime firstFailedAt) {
   }
 
   /**
@@ -121,7 +121,7 @@ public final class OutboxRepository {
        SET next_attempt_at = now() + make_interval(secs => $3::float8 / 1000)
       FROM picked p
      WHERE t.id = p.id AND t.status NOT IN ('SENT', 'FAILED')
-    RETURNING t.id, t.organization_id, t.event_type, t.event_id, t.payload, t.attempts, t.created_at
+    RETURNING t.id, t.organization_id, t.event_type, t.event_id, t.payload, t.attempts, t.created_at, t.first_failed_at
     """;
 
   /** Marks many rows sent in one statement; answers each row's seconds from acceptance to now. */
@@ -199,7 +199,7 @@ public final class OutboxRepository {
       for (Row r : rs) {
         out.add(new Claimed(r.getLong("id"), r.getString("organization_id"), r.getString("event_type"),
           r.getString("event_id"), r.getString("payload"), r.getInteger("attempts"),
-          r.getOffsetDateTime("created_at")));
+          r.getOffsetDateTime("created_at"), r.getOffsetDateTime("first_failed_at")));
       }
       out.sort((a, b) -> Long.compare(a.id(), b.id()));
       return out;
@@ -216,14 +216,19 @@ public final class OutboxRepository {
       });
   }
 
-  /** Schedules another attempt in {@code delayMillis}. */
-  public Future<Void> markRetry(long id, long delayMillis, String error) {
+  /** Schedules another attempt in {@code delayMillis}; {@code firstFailedAt}: since when the row has been failing. */
+  public Future<Void> markRetry(long id, long delayMillis, String error, OffsetDateTime firstFailedAt) {
     return bookkeeping.preparedQuery(Database.PLANNED_EACH_TIME
-        + "UPDATE event_outbox SET attempts = attempts + 1, last_error = $3, "
+        + "UPDATE event_outbox SET attempts = attempts + 1, last_error = $3, first_failed_at = $4, "
         + "next_attempt_at = now() + make_interval(secs => $2::float8 / 1000) "
         + "WHERE id = $1 AND status NOT IN ('SENT', 'FAILED')")
-      .execute(Tuple.of(id, delayMillis, error))
+      .execute(Tuple.of(id, delayMillis, error, firstFailedAt))
       .mapEmpty();
+  }
+
+  /** Renews the lease of rows a chain still holds (claimed, not yet recorded). */
+  public Future<Void> renew(List<Long> ids, long leaseMillis) {
+    return release(ids, leaseMillis);
   }
 
   /** Gives up on a row (Svix rejected it for good). */

@@ -201,7 +201,7 @@ public final class HttpVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>request(Addresses.api(op.getOperationId()), message,
         new DeliveryOptions().setSendTimeout(timeoutMs))
       .onSuccess(reply -> respond(rc, reply.body()))
-      .onFailure(err -> Problems.send(rc, ApiError.from(err)));
+      .onFailure(err -> Problems.send(rc, FailureStatus.of(err)));
   }
 
   private static JsonObject params(Map<String, RequestParameter> params) {
@@ -245,8 +245,8 @@ public final class HttpVerticle extends VerticleBase {
       Problems.send(rc, ValidationProblems.from(ve));
       return;
     }
-    if (failure instanceof ApiError e) {
-      Problems.send(rc, e);
+    if (failure instanceof ApiError || failure instanceof io.daytona.webhooks.provider.ProviderFailure) {
+      Problems.send(rc, FailureStatus.of(failure));
       return;
     }
     if (failure instanceof HttpException he) {

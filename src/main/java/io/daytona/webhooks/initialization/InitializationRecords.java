@@ -68,6 +68,75 @@ final class InitializationRecords {
     return v == null ? new JsonObject() : new JsonObject(String.valueOf(v));
   }
 
+  // ------------------------------------------------------------------ the writes of one run (each a short statement)
+
+  /**
+   * Takes the organization's lease for the run {@code owner} when no other run holds it (none, or expired);
+   * answers the row (null when another run holds it).
+   */
+  static Future<Row> acquireLease(Pool pool, String organizationId, String owner, long leaseMs) {
+    return pool.preparedQuery("UPDATE organization_initializations SET lease_owner = $2, "
+        + "lease_until = now() + $3::bigint * interval '1 millisecond' "
+        + "WHERE organization_id = $1 AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2) "
+        + "RETURNING " + COLUMNS)
+      .execute(Tuple.of(organizationId, owner, leaseMs))
+      .map(InitializationRecords::first);
+  }
+
+  /** Pushes the lease of a run still going on further ahead. */
+  static Future<Void> renewLease(Pool pool, String organizationId, String owner, long leaseMs) {
+    return pool.preparedQuery("UPDATE organization_initializations SET "
+        + "lease_until = now() + $3::bigint * interval '1 millisecond' WHERE organization_id = $1 AND lease_owner = $2")
+      .execute(Tuple.of(organizationId, owner, leaseMs))
+      .mapEmpty();
+  }
+
+  /** Lets the next run of this organization (on any node) go. */
+  static Future<Void> releaseLease(Pool pool, String organizationId, String owner) {
+    return pool.preparedQuery("UPDATE organization_initializations SET lease_owner = NULL, lease_until = NULL "
+        + "WHERE organization_id = $1 AND lease_owner = $2")
+      .execute(Tuple.of(organizationId, owner))
+      .mapEmpty();
+  }
+
+  static Future<Void> recordApplication(Pool pool, String organizationId, String applicationId) {
+    return pool.preparedQuery("UPDATE organization_initializations SET svix_application_created = true, "
+        + "svix_application_id = $2, updated_at = now() WHERE organization_id = $1")
+      .execute(Tuple.of(organizationId, applicationId))
+      .mapEmpty();
+  }
+
+  /** Records a preconfigured endpoint's provider id under its name. */
+  static Future<Void> recordEndpoint(Pool pool, String organizationId, String name, String endpointId) {
+    return pool.preparedQuery("UPDATE organization_initializations SET endpoint_ids = endpoint_ids || "
+        + "jsonb_build_object($2::text, $3::text), updated_at = now() WHERE organization_id = $1")
+      .execute(Tuple.of(organizationId, name, endpointId))
+      .mapEmpty();
+  }
+
+  static Future<Row> recordInitialized(Pool pool, String organizationId) {
+    return pool.preparedQuery("UPDATE organization_initializations SET status = 'INITIALIZED', endpoints_created = true, "
+        + "last_error = NULL, next_retry_at = NULL, updated_at = now() WHERE organization_id = $1 RETURNING " + COLUMNS)
+      .execute(Tuple.of(organizationId))
+      .map(InitializationRecords::first);
+  }
+
+  /** FAILED, with the error, one more retry and the next retry {@code retryInMs} from now. */
+  static Future<Row> recordFailed(Pool pool, String organizationId, String error, long retryInMs) {
+    return pool.preparedQuery("UPDATE organization_initializations SET status = 'FAILED', endpoints_created = false, "
+        + "last_error = $2, retry_count = retry_count + 1, "
+        + "next_retry_at = now() + $3::bigint * interval '1 millisecond', updated_at = now() "
+        + "WHERE organization_id = $1 RETURNING " + COLUMNS)
+      .execute(Tuple.of(organizationId, error, retryInMs))
+      .map(InitializationRecords::first);
+  }
+
+  static Future<Void> touch(Pool pool, String organizationId) {
+    return pool.preparedQuery("UPDATE organization_initializations SET updated_at = now() WHERE organization_id = $1")
+      .execute(Tuple.of(organizationId))
+      .mapEmpty();
+  }
+
   static Future<Row> find(SqlClient client, String organizationId) {
     return client.preparedQuery("SELECT " + COLUMNS + " FROM organization_initializations WHERE organization_id = $1")
       .execute(Tuple.of(organizationId))

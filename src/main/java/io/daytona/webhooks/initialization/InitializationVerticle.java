@@ -7,7 +7,9 @@ import io.daytona.webhooks.bus.ApiError;
 import io.daytona.webhooks.bus.ApiReply;
 import io.daytona.webhooks.bus.ApiRequest;
 import io.daytona.webhooks.config.ServiceConfig;
-import io.daytona.webhooks.events.EventTypes;
+import io.daytona.webhooks.provider.DeliveryProvider;
+import io.daytona.webhooks.provider.ProviderFailure;
+import io.daytona.webhooks.provider.Providers;
 import io.daytona.webhooks.initialization.InitializationRecords.OrgRef;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -24,7 +26,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Organization initialization: the Svix application and the preconfigured endpoints of each organization.
+ * Organization initialization: the provider's application and the preconfigured endpoints of each organization.
  *
  * <ul>
  *   <li>{@code organization.created} (clustered consumer, send or publish): records the organization, replies
@@ -50,7 +52,7 @@ public final class InitializationVerticle extends VerticleBase {
 
   private final ServiceContext ctx;
   private Pool pool;
-  private SvixBus svix;
+  private DeliveryProvider provider;
   private Initializer initializer;
   private int concurrency;
   private long leaseMs;
@@ -64,19 +66,14 @@ public final class InitializationVerticle extends VerticleBase {
   public Future<?> start() {
     ServiceConfig config = ctx.config();
     pool = ctx.database().pool();
-    long svixTimeoutMs = config.svixTimeout.toMillis();
-    svix = new SvixBus(vertx, svixTimeoutMs);
-    long base = config.integer("INIT_RETRY_BASE_MS", 30_000, 1, 86_400_000);
-    long max = config.integer("INIT_RETRY_MAX_MS", 3_600_000, 1, 604_800_000);
-    long interval = config.integer("INIT_RETRY_INTERVAL_MS", 15_000, 10, 86_400_000);
-    int bulk = config.integer("BULK_CONCURRENCY", 8, 1, 256);
-    // Each organization in flight holds one database connection (its lock) while it talks to Svix: leave some
-    // connections for everything else.
-    concurrency = Math.max(1, Math.min(bulk, config.databasePoolSize - 2));
-    // Long enough for one whole run (application + five endpoints, each at most one Svix deadline).
-    long runMs = svixTimeoutMs * 8 + 5_000;
-    leaseMs = runMs * 2;
-    initializer = new Initializer(pool, svix, config.preconfiguredEndpointBaseUrl, base, Math.max(base, max), runMs * 4);
+    provider = ctx.provider();
+    ServiceConfig.InitializationSettings settings = config.initialization;
+    long interval = settings.retryInterval().toMillis();
+    // runs hold no connection while the provider works, but their short statements share the pool: a bounded share
+    concurrency = settings.concurrency();
+    // the retry job's claim: long enough for one whole run to end (or its lease to run out) before another node claims
+    leaseMs = settings.turnWait().toMillis() * 2;
+    initializer = new Initializer(vertx, pool, provider, config.preconfiguredEndpointBaseUrl, settings);
 
     List<Future<?>> registrations = new ArrayList<>(List.of(
       ApiConsumer.register(vertx, "listPreconfiguredEndpoints",
@@ -90,7 +87,7 @@ public final class InitializationVerticle extends VerticleBase {
       ApiConsumer.register(vertx, "updateAllEndpoints", req -> updateAll().map(ApiReply::ok)),
       vertx.eventBus().consumer(Addresses.ORGANIZATION_CREATED, this::onOrganizationCreated).completion()));
     return Future.all(registrations).onSuccess(v -> {
-      if (config.svixEnabled()) {
+      if (provider.configured()) {
         vertx.setPeriodic(interval, interval, id -> retryDue());
       }
     });
@@ -125,7 +122,7 @@ public final class InitializationVerticle extends VerticleBase {
       .onSuccess(row -> {
         String status = row.getString("status");
         msg.reply(new JsonObject().put("organizationId", org).put("status", status));
-        if (!ctx.config().svixEnabled() || "INITIALIZED".equals(status)) {
+        if (!provider.configured() || "INITIALIZED".equals(status)) {
           return;
         }
         initializer.initialize(org, name, Initializer.Mode.SKIP_IF_INITIALIZED)
@@ -190,9 +187,9 @@ public final class InitializationVerticle extends VerticleBase {
   }
 
   private Future<Void> requireSvix() {
-    return ctx.config().svixEnabled() ? Future.succeededFuture()
-      : Future.failedFuture(new ApiError(503, "Svix is not configured: set SVIX_AUTH_TOKEN "
-        + "(and SVIX_SERVER_URL for a self-hosted Svix)."));
+    return provider.configured() ? Future.succeededFuture()
+      : Future.failedFuture(new ProviderFailure(ProviderFailure.Kind.NOT_CONFIGURED, "Svix is not configured: set "
+        + "SVIX_AUTH_TOKEN (and SVIX_SERVER_URL for a self-hosted Svix)."));
   }
 
   // ------------------------------------------------------------------ bulk operations
@@ -213,12 +210,9 @@ public final class InitializationVerticle extends VerticleBase {
 
   /** Brings every INITIALIZED organization's endpoints to the current configuration: {@code {attempted, updated, failed, results}}. */
   Future<JsonObject> updateAll() {
-    JsonArray types = new JsonArray();
-    EventTypes.PLATFORM.forEach((name, description) -> types.add(new JsonObject().put("name", name)
-      .put("description", description)));
     return requireSvix()
       // every type an endpoint filters on is registered before the updates
-      .compose(v -> svix.upsertEventTypes(types))
+      .compose(v -> provider.registerEventTypes(Providers.platformTypes()))
       .compose(v -> InitializationRecords.count(pool, "INITIALIZED"))
       .compose(total -> new BulkRun(vertx, OP_UPDATE, concurrency, PAGE_SIZE, PROGRESS_EVERY,
           (cursor, limit) -> InitializationRecords.page(pool, "INITIALIZED", cursor, limit),

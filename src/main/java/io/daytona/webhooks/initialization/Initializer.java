@@ -1,79 +1,91 @@
 package io.daytona.webhooks.initialization;
 
 import io.daytona.webhooks.bus.ApiError;
+import io.daytona.webhooks.config.ServiceConfig.InitializationSettings;
+import io.daytona.webhooks.provider.DeliveryProvider;
+import io.daytona.webhooks.provider.Endpoint;
+import io.daytona.webhooks.provider.EndpointSpec;
+import io.daytona.webhooks.provider.ProviderFailure;
+import io.daytona.webhooks.provider.ProviderFailure.Kind;
+import io.daytona.webhooks.realtime.RealtimeEvents;
+import io.daytona.webhooks.retry.Backoff;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.SqlConnection;
-import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.URI;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
- * Initializes one organization (its Svix application and the five preconfigured endpoints) and keeps
- * its row of {@code organization_initializations} true.
+ * Initializes one organization (its application and the five preconfigured endpoints) through the delivery
+ * provider and keeps its row of {@code organization_initializations} true.
  *
- * <p>Each run holds a PostgreSQL advisory transaction lock on the organization for its whole length, so two
- * runs for one organization (two requests, {@code organization.created} racing {@code /initialize}, two nodes
- * on one database) take turns; the second sees what the first recorded. The row is written in that same
- * transaction; a Svix failure still commits what succeeded, with status FAILED, {@code lastError}, one more
- * {@code retryCount} and the next retry time (exponential backoff, capped). Endpoints carry a stable uid
- * (their name), so Svix itself refuses a duplicate (409: the existing one is fetched instead).
+ * <p>No transaction, pooled connection or lock is held while the provider is called: two runs for one organization
+ * (two requests, {@code organization.created} racing {@code /initialize}, two nodes on one database) take turns
+ * through a lease on the organization's row ({@code lease_owner}, {@code lease_until}: taken by an UPDATE when
+ * free or expired, renewed every third of {@code lease} while the run goes on, released at its end); the second
+ * waits on a timer, never on a connection, and re-reads what the first recorded. Progress is written in short
+ * statements as it is made ({@link InitializationRecords}), so recording an organization as seen never waits for
+ * its initialization. At most {@code concurrency} runs go on at once on this node. A provider failure keeps what
+ * succeeded and records FAILED, {@code lastError}, one more {@code retryCount} and the next retry: the backoff
+ * after a failure worth retrying (provider down, slow, rate-limiting), the longest wait after one that will
+ * likely fail the same way (refused, rejected). Endpoints carry a stable uid (their name), so the provider
+ * itself refuses a duplicate (DUPLICATE: the existing one is fetched instead).
  */
 final class Initializer {
 
   private static final Logger LOG = LoggerFactory.getLogger(Initializer.class);
-
-  /** First key of the advisory locks taken here (the second is the hash of the organization id). */
-  private static final int LOCK_NAMESPACE = 0x1417_0001;
+  private static final long TURN_POLL_MS = 50;
 
   /** What to do with an organization already INITIALIZED. */
   enum Mode {
-    /** Check with Svix that the application and every endpoint exist; create what is missing. */
+    /** Check with the provider that the application and every endpoint exist; create what is missing. */
     VERIFY,
     /** Nothing: it is done (automatic initialization, retries). */
     SKIP_IF_INITIALIZED
   }
 
-  /** The result of one run: the row's status after it, the five endpoints when reached, and the Svix failure if any. */
-  record Outcome(JsonObject status, List<JsonObject> endpoints, int created, int existing, ApiError failure) {
+  /** The result of one run: the row's status after it, the five endpoints when reached, and the provider failure if any. */
+  record Outcome(JsonObject status, List<JsonObject> endpoints, int created, int existing, ProviderFailure failure) {
   }
 
+  private final Vertx vertx;
   private final Pool pool;
-  private final SvixBus svix;
+  private final DeliveryProvider provider;
   private final URI baseUrl;
-  private final long retryBaseMs;
-  private final long retryMaxMs;
-  private final long lockTimeoutMs;
+  private final InitializationSettings settings;
+  private final Backoff backoff;
+  private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+  private int running;
 
-  Initializer(Pool pool, SvixBus svix, URI baseUrl, long retryBaseMs, long retryMaxMs, long lockTimeoutMs) {
+  Initializer(Vertx vertx, Pool pool, DeliveryProvider provider, URI baseUrl, InitializationSettings settings) {
+    this.vertx = vertx;
     this.pool = pool;
-    this.svix = svix;
+    this.provider = provider;
     this.baseUrl = baseUrl;
-    this.retryBaseMs = retryBaseMs;
-    this.retryMaxMs = retryMaxMs;
-    this.lockTimeoutMs = lockTimeoutMs;
+    this.settings = settings;
+    this.backoff = new Backoff(settings.retryBase(), 2, settings.retryMax(), 0.2);
   }
 
   /** Initializes {@code organizationId}, creating only what is missing; fails only on a database failure. */
   Future<Outcome> initialize(String organizationId, String name, Mode mode) {
-    return pool.withTransaction(conn -> lock(conn, organizationId)
-      .compose(v -> conn.preparedQuery("INSERT INTO organization_initializations (organization_id, name) VALUES ($1, $2) "
-        + "ON CONFLICT (organization_id) DO NOTHING").execute(Tuple.of(organizationId, name)))
-      .compose(v -> InitializationRecords.find(conn, organizationId))
-      .compose(row -> {
+    return limited(() -> Organizations.markSeen(pool, organizationId, name)
+      .compose(v -> withLease(organizationId, row -> {
         if (mode == Mode.SKIP_IF_INITIALIZED && "INITIALIZED".equals(row.getString("status"))) {
           return Future.succeededFuture(new Outcome(InitializationRecords.status(row), List.of(), 0, 0, null));
         }
-        return reconcile(conn, organizationId, name != null ? name : row.getString("name"), row);
-      }));
+        return reconcile(organizationId, name != null ? name : row.getString("name"), row);
+      })));
   }
 
   /**
@@ -82,107 +94,174 @@ final class Initializer {
    * {@code {organizationId, status: UPDATED | FAILED | SKIPPED, error}}.
    */
   Future<JsonObject> updateEndpoints(String organizationId) {
-    return pool.withTransaction(conn -> lock(conn, organizationId)
-      .compose(v -> InitializationRecords.find(conn, organizationId))
-      .compose(row -> {
-        if (row == null || !"INITIALIZED".equals(row.getString("status"))) {
-          return Future.succeededFuture(item(organizationId, "SKIPPED", "not initialized"));
+    return limited(() -> withLease(organizationId, row -> {
+      if (!"INITIALIZED".equals(row.getString("status"))) {
+        return Future.succeededFuture(item(organizationId, "SKIPPED", "not initialized"));
+      }
+      Progress p = new Progress(InitializationRecords.endpointIds(row));
+      String name = row.getString("name");
+      Future<Void> chain = Future.succeededFuture();
+      for (PreconfiguredEndpoints.Definition d : PreconfiguredEndpoints.ALL) {
+        chain = chain.compose(v -> updateOne(organizationId, name, d, p));
+      }
+      return chain.transform(ar -> {
+        if (ar.succeeded()) {
+          return InitializationRecords.touch(pool, organizationId).map(r -> item(organizationId, "UPDATED", null));
         }
-        Progress p = new Progress(InitializationRecords.endpointIds(row));
-        String name = row.getString("name");
-        Future<Void> chain = Future.succeededFuture();
-        for (PreconfiguredEndpoints.Definition d : PreconfiguredEndpoints.ALL) {
-          chain = chain.compose(v -> updateOne(conn, organizationId, name, d, p));
+        if (!(ar.cause() instanceof ProviderFailure f)) {
+          return Future.failedFuture(ar.cause());
         }
-        return chain.transform(ar -> {
-          if (ar.succeeded()) {
-            return conn.preparedQuery("UPDATE organization_initializations SET updated_at = now() WHERE organization_id = $1")
-              .execute(Tuple.of(organizationId)).map(r -> item(organizationId, "UPDATED", null));
-          }
-          if (!(ar.cause() instanceof ApiError e)) {
-            return Future.failedFuture(ar.cause());
-          }
-          // An endpoint found missing and not re-created: the organization is no longer fully initialized.
-          Future<?> record = p.missing ? markFailed(conn, organizationId, e, row.getInteger("retry_count"))
-            : Future.succeededFuture();
-          return record.map(r -> item(organizationId, "FAILED", e.detail()));
-        });
-      }));
+        // An endpoint found missing and not re-created: the organization is no longer fully initialized.
+        Future<?> record = p.missing ? recordFailure(organizationId, f) : Future.succeededFuture();
+        return record.map(r -> item(organizationId, "FAILED", f.detail()));
+      });
+    }));
   }
 
   static JsonObject item(String organizationId, String status, String error) {
     return new JsonObject().put("organizationId", organizationId).put("status", status).put("error", error);
   }
 
-  // ------------------------------------------------------------------ steps
+  // ------------------------------------------------------------------ turns
 
-  private Future<Void> lock(SqlConnection conn, String organizationId) {
-    return conn.query("SET LOCAL lock_timeout = " + lockTimeoutMs).execute()
-      .compose(v -> conn.preparedQuery("SELECT count(*) FROM (SELECT pg_advisory_xact_lock(" + LOCK_NAMESPACE
-        + ", hashtext($1))) AS l").execute(Tuple.of(organizationId)))
-      .mapEmpty();
+  /** Runs {@code run} when one of this node's {@code concurrency} slots is free. */
+  private <T> Future<T> limited(Supplier<Future<T>> run) {
+    Promise<T> promise = Promise.promise();
+    Runnable start = () -> {
+      running++;
+      Future<T> f;
+      try {
+        f = run.get();
+      } catch (RuntimeException e) {
+        f = Future.failedFuture(e);
+      }
+      f.onComplete(ar -> {
+        running--;
+        Runnable next = waiting.poll();
+        if (next != null) {
+          next.run();
+        }
+        promise.handle(ar);
+      });
+    };
+    if (running < settings.concurrency()) {
+      start.run();
+    } else {
+      waiting.add(start);
+    }
+    return promise.future();
   }
 
-  private Future<Outcome> reconcile(SqlConnection conn, String org, String name, Row row) {
+  /**
+   * Takes the organization's lease (waiting on a timer while another run holds it, at most {@code turnWait}),
+   * runs {@code work} on the row as it is then, renewing the lease while it runs, and releases it.
+   */
+  private <T> Future<T> withLease(String organizationId, Function<Row, Future<T>> work) {
+    String owner = UUID.randomUUID().toString();
+    long leaseMs = settings.lease().toMillis();
+    long giveUpAt = System.nanoTime() + settings.turnWait().toNanos();
+    return acquire(organizationId, owner, leaseMs, giveUpAt).compose(row -> {
+      long renewal = vertx.setPeriodic(Math.max(10, leaseMs / 3), id ->
+        InitializationRecords.renewLease(pool, organizationId, owner, leaseMs)
+          .onFailure(err -> LOG.warn("Renewing the initialization lease of {} failed: {}", organizationId, err.getMessage())));
+      Future<T> result;
+      try {
+        result = work.apply(row);
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      return result.transform(ar -> {
+        vertx.cancelTimer(renewal);
+        return InitializationRecords.releaseLease(pool, organizationId, owner)
+          .transform(released -> ar.succeeded() ? Future.succeededFuture(ar.result()) : Future.failedFuture(ar.cause()));
+      });
+    });
+  }
+
+  private Future<Row> acquire(String organizationId, String owner, long leaseMs, long giveUpAt) {
+    return InitializationRecords.acquireLease(pool, organizationId, owner, leaseMs).compose(row -> {
+      if (row != null) {
+        return Future.succeededFuture(row);
+      }
+      if (System.nanoTime() - giveUpAt > 0) {
+        return Future.failedFuture(new ApiError(503, "Another initialization of organization '" + organizationId
+          + "' is still running; try again later.", 1, null));
+      }
+      return vertx.timer(TURN_POLL_MS).compose(t -> acquire(organizationId, owner, leaseMs, giveUpAt));
+    });
+  }
+
+  // ------------------------------------------------------------------ steps
+
+  private Future<Outcome> reconcile(String org, String name, Row row) {
     Progress p = new Progress(InitializationRecords.endpointIds(row));
-    Future<Void> work = svix.ensureApplication(org, name)
-      .recover(err -> Future.failedFuture(context("Svix application", err)))
-      .compose(app -> conn.preparedQuery("UPDATE organization_initializations SET svix_application_created = true, "
-          + "svix_application_id = $2, updated_at = now() WHERE organization_id = $1")
-        .execute(Tuple.of(org, app.getString("id"))).<Void>mapEmpty());
+    Future<Void> work = provider.ensureApplication(org, name)
+      .recover(err -> Future.failedFuture(context("Application", err)))
+      .compose(app -> InitializationRecords.recordApplication(pool, org, app.id()));
     for (PreconfiguredEndpoints.Definition d : PreconfiguredEndpoints.ALL) {
-      work = work.compose(v -> ensureEndpoint(conn, org, name, d, p));
+      work = work.compose(v -> ensureEndpoint(org, name, d, p));
     }
     return work.transform(ar -> {
       if (ar.succeeded()) {
-        return conn.preparedQuery("UPDATE organization_initializations SET status = 'INITIALIZED', endpoints_created = true, "
-            + "last_error = NULL, next_retry_at = NULL, updated_at = now() WHERE organization_id = $1 RETURNING "
-            + InitializationRecords.COLUMNS)
-          .execute(Tuple.of(org))
-          .map(rows -> new Outcome(InitializationRecords.status(rows.iterator().next()), p.endpoints, p.created,
-            p.existing, null));
+        return InitializationRecords.recordInitialized(pool, org)
+          .map(r -> new Outcome(InitializationRecords.status(r), p.endpoints, p.created, p.existing, null));
       }
-      if (ar.cause() instanceof ApiError e) {
-        LOG.warn("Initialization of organization {} failed: {}", org, e.detail());
-        return markFailed(conn, org, e, row.getInteger("retry_count"))
-          .map(r -> new Outcome(InitializationRecords.status(r), p.endpoints, p.created, p.existing, e));
+      if (ar.cause() instanceof ProviderFailure f) {
+        LOG.warn("Initialization of organization {} failed: {}", org, f.detail());
+        return recordFailure(org, f)
+          .map(r -> new Outcome(InitializationRecords.status(r), p.endpoints, p.created, p.existing, f));
       }
       return Future.failedFuture(ar.cause());
     });
   }
 
-  /** The endpoint exists when this completes: verified by uid when recorded, else created (409: fetched). */
-  private Future<Void> ensureEndpoint(SqlConnection conn, String org, String name, PreconfiguredEndpoints.Definition d,
-                                      Progress p) {
+  /** FAILED with the next retry chosen by the kind: soon when the provider was down, late when it refused. */
+  private Future<Row> recordFailure(String org, ProviderFailure f) {
+    return InitializationRecords.find(pool, org).compose(current -> {
+      int failures = (current == null ? 0 : current.getInteger("retry_count")) + 1;
+      long retryIn = f.kind().retryable() || f.kind() == Kind.NOT_FOUND
+        ? backoff.delayMs(failures, f.retryAfterSeconds())
+        : settings.retryMax().toMillis();
+      return InitializationRecords.recordFailed(pool, org, f.detail(), retryIn);
+    });
+  }
+
+  /** The endpoint exists when this completes: verified by uid when recorded, else created (DUPLICATE: fetched). */
+  private Future<Void> ensureEndpoint(String org, String name, PreconfiguredEndpoints.Definition d, Progress p) {
     String stored = p.ids.getString(d.name());
-    Future<JsonObject> endpoint;
+    Future<Endpoint> endpoint;
     if (stored != null) {
-      endpoint = svix.getEndpoint(org, d.uid())
+      endpoint = provider.getEndpoint(org, d.uid())
         .map(ep -> {
           p.existing++;
           return ep;
         })
-        .recover(err -> SvixBus.isStatus(err, 404) ? create(org, name, d, p)
+        .recover(err -> ProviderFailure.is(err, Kind.NOT_FOUND) ? create(org, name, d, p)
           : Future.failedFuture(context("Checking endpoint '" + d.name() + "'", err)));
     } else {
       endpoint = create(org, name, d, p);
     }
     return endpoint.compose(ep -> {
-      p.endpoints.add(ep);
-      return store(conn, org, d, ep, p);
+      p.endpoints.add(ep.toJson());
+      return store(org, d, ep, p);
     });
   }
 
-  private Future<JsonObject> create(String org, String name, PreconfiguredEndpoints.Definition d, Progress p) {
-    return svix.createEndpoint(org, name, d.uid(), d.url(baseUrl, org), d.description(), new JsonArray(d.eventTypes()))
+  private EndpointSpec spec(String org, PreconfiguredEndpoints.Definition d) {
+    return new EndpointSpec(d.uid(), d.url(baseUrl, org), d.description(), d.eventTypes(), false, null);
+  }
+
+  private Future<Endpoint> create(String org, String name, PreconfiguredEndpoints.Definition d, Progress p) {
+    return provider.createEndpoint(org, name, spec(org, d))
       .map(ep -> {
         p.created++;
+        RealtimeEvents.publishOwnEndpointChange(vertx, RealtimeEvents.ENDPOINT_CREATED, org, ep.toJson());
         return ep;
       })
       .recover(err -> {
-        if (SvixBus.isStatus(err, 409)) {
-          // Svix has an endpoint with this uid already: that one is ours.
-          return svix.getEndpoint(org, d.uid()).map(ep -> {
+        if (ProviderFailure.is(err, Kind.DUPLICATE)) {
+          // the provider has an endpoint with this uid already: that one is ours
+          return provider.getEndpoint(org, d.uid()).map(ep -> {
             p.existing++;
             return ep;
           });
@@ -192,60 +271,35 @@ final class Initializer {
       .recover(err -> Future.failedFuture(context("Creating endpoint '" + d.name() + "'", err)));
   }
 
-  private Future<Void> updateOne(SqlConnection conn, String org, String name, PreconfiguredEndpoints.Definition d,
-                                 Progress p) {
-    return svix.updateEndpoint(org, d.uid(), d.uid(), d.url(baseUrl, org), d.description(), new JsonArray(d.eventTypes()))
+  private Future<Void> updateOne(String org, String name, PreconfiguredEndpoints.Definition d, Progress p) {
+    return provider.updateEndpoint(org, d.uid(), spec(org, d))
+      .onSuccess(ep -> RealtimeEvents.publishOwnEndpointChange(vertx, RealtimeEvents.ENDPOINT_UPDATED, org, ep.toJson()))
       .recover(err -> {
-        if (!SvixBus.isStatus(err, 404)) {
+        if (!ProviderFailure.is(err, Kind.NOT_FOUND)) {
           return Future.failedFuture(context("Updating endpoint '" + d.name() + "'", err));
         }
         p.missing = true;
-        return svix.ensureApplication(org, name)
-          .recover(e -> Future.failedFuture(context("Svix application", e)))
-          .compose(app -> conn.preparedQuery("UPDATE organization_initializations SET svix_application_id = $2 "
-            + "WHERE organization_id = $1").execute(Tuple.of(org, app.getString("id"))))
+        return provider.ensureApplication(org, name)
+          .recover(e -> Future.failedFuture(context("Application", e)))
+          .compose(app -> InitializationRecords.recordApplication(pool, org, app.id()))
           .compose(v -> create(org, name, d, p))
           .onSuccess(ep -> p.missing = false);
       })
-      .compose(ep -> store(conn, org, d, ep, p));
+      .compose(ep -> store(org, d, ep, p));
   }
 
-  /** Records the endpoint's Svix id under its name (when it differs from the one recorded). */
-  private Future<Void> store(SqlConnection conn, String org, PreconfiguredEndpoints.Definition d, JsonObject ep,
-                             Progress p) {
-    String id = ep.getString("id");
+  /** Records the endpoint's provider id under its name (when it differs from the one recorded). */
+  private Future<Void> store(String org, PreconfiguredEndpoints.Definition d, Endpoint ep, Progress p) {
+    String id = ep.id();
     if (id == null || id.equals(p.ids.getString(d.name()))) {
       return Future.succeededFuture();
     }
     p.ids.put(d.name(), id);
-    return conn.preparedQuery("UPDATE organization_initializations SET endpoint_ids = endpoint_ids || "
-        + "jsonb_build_object($2::text, $3::text), updated_at = now() WHERE organization_id = $1")
-      .execute(Tuple.of(org, d.name(), id))
-      .mapEmpty();
-  }
-
-  private Future<Row> markFailed(SqlConnection conn, String org, ApiError e, Integer retryCount) {
-    int attempts = (retryCount == null ? 0 : retryCount) + 1;
-    return conn.preparedQuery("UPDATE organization_initializations SET status = 'FAILED', endpoints_created = false, "
-        + "last_error = $2, retry_count = retry_count + 1, "
-        + "next_retry_at = now() + $3::bigint * interval '1 millisecond', updated_at = now() "
-        + "WHERE organization_id = $1 RETURNING " + InitializationRecords.COLUMNS)
-      .execute(Tuple.of(org, e.detail(), backoffMs(attempts)))
-      .map(rows -> rows.iterator().next());
-  }
-
-  /** Exponential backoff after the n-th failure, capped, with up to 20% jitter below. */
-  long backoffMs(int failures) {
-    double d = retryBaseMs * Math.pow(2, Math.min(Math.max(failures - 1, 0), 40));
-    d = Math.min(d, retryMaxMs);
-    return Math.max(1, (long) (d * (0.8 + 0.2 * ThreadLocalRandom.current().nextDouble())));
+    return InitializationRecords.recordEndpoint(pool, org, d.name(), id);
   }
 
   private static Throwable context(String what, Throwable err) {
-    if (err instanceof ApiError e) {
-      return new ApiError(e.status(), what + ": " + e.detail(), e.retryAfterSeconds(), null, e.upstreamStatus());
-    }
-    return err;
+    return err instanceof ProviderFailure f ? f.in(what) : err;
   }
 
   /** What one run has reached so far. */

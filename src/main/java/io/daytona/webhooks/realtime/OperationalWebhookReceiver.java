@@ -97,7 +97,7 @@ final class OperationalWebhookReceiver {
   /** Publishes one mapped event, unless it reports an endpoint change this service already published itself. */
   private Future<Void> publish(OperationalMapping.Mapped m) {
     String svixType = m.data().getString("svixEventType");
-    return RealtimeEvents.claimOwnEndpointChange(ctx.vertx(), svixType, m.data().getString("endpointId"),
+    return RealtimeEvents.claimOwnEndpointChange(ctx.vertx(), svixType, m.organizationId(), m.data().getString("endpointId"),
         m.data().getString("endpointUid"))
       .map(own -> {
         if (own) {

@@ -15,8 +15,8 @@ import java.util.Set;
  * bus: to {@code webhooks.org.<organizationId>} and to {@code webhooks.admin}.
  *
  * <p>One endpoint change, one event: an endpoint created, updated or deleted through this
- * service's API is published at once by the Svix verticle ({@link #publishOwnEndpointChange}),
- * which also notes {@code <svix type>:<endpoint id>} for {@link #OWN_CHANGE_TTL_MS} in the shared
+ * service's API is published at once by the endpoints verticle ({@link #publishOwnEndpointChange}),
+ * which also notes {@code <svix type>:<organization>:<endpoint id>} for {@link #OWN_CHANGE_TTL_MS} in the shared
  * async map {@value #OWN_CHANGES_MAP} (cluster-wide when the service runs clustered, else this
  * node's). Svix then reports the same change as an operational webhook; the receiver
  * {@linkplain #claimOwnEndpointChange claims} the note (removes it) and publishes nothing. Changes
@@ -33,7 +33,7 @@ public final class RealtimeEvents {
   public static final String ENDPOINT_UPDATED = "endpoint.updated";
   public static final String ENDPOINT_DELETED = "endpoint.deleted";
 
-  /** Shared async map of the endpoint changes this service made itself: {@code <type>:<endpoint id or uid>}. */
+  /** Shared async map of the endpoint changes this service made itself: {@code <type>:<organization>:<endpoint id or uid>}. */
   static final String OWN_CHANGES_MAP = "webhooks.realtime.own-endpoint-changes";
   /** How long Svix's operational webhook for our own change is expected within (Svix sends it within seconds). */
   static final long OWN_CHANGE_TTL_MS = 60_000;
@@ -63,7 +63,7 @@ public final class RealtimeEvents {
     String endpoint = data.getString("id");
     if (endpoint != null && ENDPOINT_TYPES.contains(type)) {
       vertx.sharedData().<String, Boolean>getAsyncMap(OWN_CHANGES_MAP)
-        .compose(map -> map.put(key(type, endpoint), Boolean.TRUE, OWN_CHANGE_TTL_MS))
+        .compose(map -> map.put(key(type, organizationId, endpoint), Boolean.TRUE, OWN_CHANGE_TTL_MS))
         .onFailure(err -> LOG.warn("Cannot note own {} of {}: Svix's operational webhook will publish it again: {}",
           type, endpoint, err.getMessage()));
     }
@@ -76,15 +76,16 @@ public final class RealtimeEvents {
    * taken away, so each own change suppresses one operational event. Answers false when the map
    * cannot be read (a duplicate is better than a lost event).
    */
-  public static Future<Boolean> claimOwnEndpointChange(Vertx vertx, String svixType, String endpointId, String endpointUid) {
-    if (!ENDPOINT_TYPES.contains(svixType) || endpointId == null && endpointUid == null) {
+  public static Future<Boolean> claimOwnEndpointChange(Vertx vertx, String svixType, String organizationId,
+                                                       String endpointId, String endpointUid) {
+    if (!ENDPOINT_TYPES.contains(svixType) || organizationId == null || endpointId == null && endpointUid == null) {
       return Future.succeededFuture(false);
     }
     return vertx.sharedData().<String, Boolean>getAsyncMap(OWN_CHANGES_MAP)
-      .compose(map -> (endpointId == null ? Future.<Boolean>succeededFuture(null) : map.remove(key(svixType, endpointId)))
+      .compose(map -> (endpointId == null ? Future.<Boolean>succeededFuture(null) : map.remove(key(svixType, organizationId, endpointId)))
         .compose(byId -> byId != null || endpointUid == null
           ? Future.succeededFuture(byId)
-          : map.remove(key(svixType, endpointUid))))
+          : map.remove(key(svixType, organizationId, endpointUid))))
       .map(found -> found != null)
       .otherwise(err -> {
         LOG.warn("Cannot read own endpoint changes: {}", err.getMessage());
@@ -92,7 +93,8 @@ public final class RealtimeEvents {
       });
   }
 
-  private static String key(String type, String endpoint) {
-    return type + ":" + endpoint;
+  /** Keyed by organization too: an endpoint uid (a preconfigured endpoint's name) is the same in every organization. */
+  private static String key(String type, String organizationId, String endpoint) {
+    return type + ":" + organizationId + ":" + endpoint;
   }
 }

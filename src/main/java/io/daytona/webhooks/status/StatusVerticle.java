@@ -2,18 +2,18 @@ package io.daytona.webhooks.status;
 
 import io.daytona.webhooks.ServiceContext;
 import io.daytona.webhooks.cluster.Clustering;
-import io.daytona.webhooks.bus.Addresses;
 import io.daytona.webhooks.bus.ApiConsumer;
 import io.daytona.webhooks.bus.ApiReply;
+import io.daytona.webhooks.provider.DeliveryProvider;
+import io.daytona.webhooks.provider.ProviderHealth;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.sqlclient.Row;
 
-/** Answers {@code GET /status}: Svix, database, outbox backlog and cluster, each checked for real. */
+/** Answers {@code GET /status}: the delivery provider (its health), database, outbox backlog and cluster, each checked for real. */
 public final class StatusVerticle extends VerticleBase {
 
   private final ServiceContext ctx;
@@ -30,29 +30,22 @@ public final class StatusVerticle extends VerticleBase {
   }
 
   Future<JsonObject> status() {
-    Future<Boolean> svix = svixReachable();
+    DeliveryProvider provider = ctx.provider();
+    Future<ProviderHealth> health = provider.health();
     Future<JsonObject> outbox = outbox();
-    return Future.join(svix, outbox).transform(ignored -> {
+    return Future.join(health, outbox).transform(ignored -> {
       JsonObject o = outbox.succeeded() ? outbox.result() : null;
+      boolean svix = "svix".equals(provider.name());
+      ProviderHealth h = health.succeeded() ? health.result() : new ProviderHealth(provider.configured(), false);
       return Future.succeededFuture(new JsonObject()
-        .put("enabled", ctx.config().svixEnabled())
-        .put("svix", new JsonObject().put("configured", ctx.config().svixEnabled())
-          .put("reachable", svix.succeeded() && svix.result()))
+        .put("enabled", h.configured())
+        .put("provider", provider.name())
+        // the builtin provider has no Svix: neither configured nor reachable
+        .put("svix", new JsonObject().put("configured", svix && h.configured()).put("reachable", svix && h.reachable()))
         .put("database", new JsonObject().put("reachable", outbox.succeeded()))
         .put("outbox", o != null ? o : new JsonObject().putNull("pending").putNull("failed").putNull("oldestPendingSeconds"))
         .put("cluster", new JsonObject().put("enabled", clusterManager != null).put("members", members())));
     });
-  }
-
-  /** Asks the Svix verticle for a cheap health call; false when Svix is disabled or does not answer. */
-  private Future<Boolean> svixReachable() {
-    if (!ctx.config().svixEnabled()) {
-      return Future.succeededFuture(false);
-    }
-    return vertx.eventBus().<JsonObject>request(Addresses.svix("health"), new JsonObject(),
-        new DeliveryOptions().setSendTimeout(ctx.config().svixTimeout.toMillis() + 1_000))
-      .map(reply -> reply.body().getBoolean("reachable", false))
-      .otherwise(false);
   }
 
   private Future<JsonObject> outbox() {

@@ -236,8 +236,7 @@ public final class Benchmarks {
   /** Has the service create the Svix application of each of the benchmark's organizations. */
   private static void ensureApplications(WebhookService service) throws Exception {
     for (int o = 0; o < ORGS; o++) {
-      await(service.vertx().eventBus().request(Addresses.svix("ensureApplication"),
-        new JsonObject().put("organizationId", "org-" + o)));
+      await(service.context().provider().ensureApplication("org-" + o, null));
     }
   }
 

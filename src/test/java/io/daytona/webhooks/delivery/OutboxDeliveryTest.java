@@ -191,7 +191,7 @@ class OutboxDeliveryTest {
     WebhookService b = start(true, Map.of("OUTBOX_BATCH_SIZE", "20"));
     // applications first, so that every message create is exactly one request
     for (int o = 0; o < 20; o++) {
-      block(a.vertx().eventBus().request(Addresses.svix("ensureApplication"), new JsonObject().put("organizationId", "org-" + o)), WAIT);
+      block(a.context().provider().ensureApplication("org-" + o, null), WAIT);
     }
     standIn.delayAll(Duration.ofMillis(3));
     List<String> ids = burst(List.of(a, b), 600, 20);
@@ -209,7 +209,7 @@ class OutboxDeliveryTest {
   @Test
   void aStoppedServiceHandsBackWhatItHadNotSentSoTheNextStartSendsItAtOnce() {
     WebhookService first = start(true, Map.of());
-    block(first.vertx().eventBus().request(Addresses.svix("ensureApplication"), new JsonObject().put("organizationId", "org-0")), WAIT);
+    block(first.context().provider().ensureApplication("org-0", null), WAIT);
     // one organization: one chain, one message at a time, each taking 150 ms
     standIn.delayAll(Duration.ofMillis(150));
     List<String> ids = burst(List.of(first), 30, 1);
@@ -254,12 +254,12 @@ class OutboxDeliveryTest {
   @Test
   void aRejectedEventIsFailedWithTheReasonAndDoesNotBlockItsOrganization() {
     WebhookService service = start(true, Map.of());
-    block(service.vertx().eventBus().request(Addresses.svix("ensureApplication"), new JsonObject().put("organizationId", "org-0")), WAIT);
+    block(service.context().provider().ensureApplication("org-0", null), WAIT);
     standIn.failNext(1, 422, "/msg");
     List<String> ids = burst(List.of(service), 3, 1);
     eventually(() -> count("SELECT count(*) FROM event_outbox WHERE status <> 'PENDING'") == 3, WAIT);
     assertThat(count("SELECT count(*) FROM event_outbox WHERE status = 'FAILED' AND event_id = '" + ids.get(0)
-      + "' AND last_error LIKE '400%'")).isEqualTo(1);
+      + "' AND last_error LIKE 'INPUT_REJECTED%'")).isEqualTo(1);
     assertThat(standIn.messages("org-0")).extracting(StoredMessage::eventId).containsExactly(ids.get(1), ids.get(2));
     assertThat(counter(service, "webhooks.outbox.failed")).isEqualTo(1);
     JsonObject status = block(service.vertx().eventBus().<JsonObject>request(Addresses.api("getStatus"),

@@ -84,8 +84,7 @@ class PlatformEventsTest {
 
   /** Creates the organization's Svix application, so that each message create is one request (no 404 first). */
   private void ensureApp(String org) {
-    request(io.daytona.webhooks.bus.Addresses.svix("ensureApplication"), new JsonObject().put("organizationId", org),
-      new DeliveryOptions());
+    block(service.context().provider().ensureApplication(org, null), WAIT);
   }
 
   private long count(String sql) throws Exception {

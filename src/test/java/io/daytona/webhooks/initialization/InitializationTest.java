@@ -222,17 +222,8 @@ class InitializationTest {
     assertThat(stats(service)).isEqualTo(stats(1, 0, 0, 1));
 
     // Svix goes down as the third endpoint is being created
-    AtomicInteger creates = new AtomicInteger();
-    AtomicBoolean armed = new AtomicBoolean(true);
-    service.vertx().eventBus().addOutboundInterceptor(dc -> {
-      if (armed.get() && dc.message().address().equals(Addresses.svix("createEndpoint"))
-        && creates.incrementAndGet() == 3) {
-        svix.failAll(500, "/endpoint");
-      }
-      dc.next();
-    });
+    svix.failAllAfter(2, 500, "/api/v1/app/org-out/endpoint");
     JsonObject failed = post(service, "/organizations/org-out/initialize", 200).bodyAsJsonObject();
-    armed.set(false);
     assertThat(failed.getString("status")).isEqualTo("FAILED");
     assertThat(failed.getBoolean("svixApplicationCreated")).isTrue();
     assertThat(failed.getString("svixApplicationId")).isEqualTo(svix.app("org-out").orElseThrow().id());

@@ -9,6 +9,8 @@ import io.daytona.webhooks.testsupport.svix.SvixStandIn;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import io.daytona.webhooks.provider.Endpoint;
+import io.daytona.webhooks.provider.EndpointSpec;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import org.junit.jupiter.api.AfterAll;
@@ -106,6 +108,13 @@ class OperationalEndpointDedupTest {
     }).count();
   }
 
+  /** An endpoint created through the provider and announced as the service's own change (as its callers do). */
+  private static JsonObject ownCreate(EndpointSpec spec) {
+    JsonObject ep = SvixStandIn.block(service.context().provider().createEndpoint(ORG, null, spec), WAIT).toJson();
+    RealtimeEvents.publishOwnEndpointChange(service.vertx(), RealtimeEvents.ENDPOINT_CREATED, ORG, ep);
+    return ep;
+  }
+
   @Test
   void endpointChangesMadeThroughTheServiceArePublishedOnce() {
     String token = TestTokens.user(service.vertx(), "dedup-user", ORG);
@@ -117,8 +126,10 @@ class OperationalEndpointDedupTest {
     String id = created.bodyAsJsonObject().getString("id");
     assertThat(answered("endpoint.created", id).statusCode()).isEqualTo(204);
 
-    SvixStandIn.block(service.vertx().eventBus().request(Addresses.svix("updateEndpoint"), new JsonObject()
-      .put("organizationId", ORG).put("endpointId", id).put("url", "https://example.com/dedup-2")), WAIT);
+    // an update through the provider, announced as the service's own change (as its callers do)
+    Endpoint updated = SvixStandIn.block(service.context().provider().updateEndpoint(ORG, id,
+      EndpointSpec.of("https://example.com/dedup-2", "", List.of())), WAIT);
+    RealtimeEvents.publishOwnEndpointChange(service.vertx(), RealtimeEvents.ENDPOINT_UPDATED, ORG, updated.toJson());
     assertThat(answered("endpoint.updated", id).statusCode()).isEqualTo(204);
 
     HttpResponse<Buffer> deleted = SvixStandIn.block(http
@@ -139,12 +150,11 @@ class OperationalEndpointDedupTest {
 
   @Test
   void aDeleteByUidIsRecognisedInSvixsReport() {
-    JsonObject ep = SvixStandIn.block(service.vertx().eventBus().<JsonObject>request(Addresses.svix("createEndpoint"),
-      new JsonObject().put("organizationId", ORG).put("url", "https://example.com/by-uid").put("uid", "dedup-uid-1")), WAIT)
-      .body();
+    JsonObject ep = ownCreate(new EndpointSpec("dedup-uid-1", "https://example.com/by-uid", "", List.of(), false, null));
     assertThat(answered("endpoint.created", ep.getString("id")).statusCode()).isEqualTo(204);
-    SvixStandIn.block(service.vertx().eventBus().request(Addresses.svix("deleteEndpoint"),
-      new JsonObject().put("organizationId", ORG).put("endpointId", "dedup-uid-1")), WAIT);
+    SvixStandIn.block(service.context().provider().deleteEndpoint(ORG, "dedup-uid-1"), WAIT);
+    RealtimeEvents.publishOwnEndpointChange(service.vertx(), RealtimeEvents.ENDPOINT_DELETED, ORG,
+      new JsonObject().put("id", "dedup-uid-1"));
     assertThat(answered("endpoint.deleted", ep.getString("id")).statusCode()).isEqualTo(204);
 
     drain();
@@ -159,8 +169,7 @@ class OperationalEndpointDedupTest {
     assertThat(SvixStandIn.block(svix.sendOperationalWebhook("endpoint.created", new JsonObject()
       .put("appId", "app_x").put("appUid", ORG).put("endpointId", elsewhere)), WAIT)).isEqualTo(204);
     // the same endpoint created again by this service: its note suppresses exactly one report
-    JsonObject own = SvixStandIn.block(service.vertx().eventBus().<JsonObject>request(Addresses.svix("createEndpoint"),
-      new JsonObject().put("organizationId", ORG).put("url", "https://example.com/twice")), WAIT).body();
+    JsonObject own = ownCreate(EndpointSpec.of("https://example.com/twice", "", List.of()));
     String id = own.getString("id");
     assertThat(answered("endpoint.created", id).statusCode()).isEqualTo(204);
     assertThat(SvixStandIn.block(svix.sendOperationalWebhook("endpoint.created", new JsonObject()

@@ -132,9 +132,8 @@ class RealtimeBridgeTest {
 
     // ... and a webhook sent through Svix (the stand-in delivers it, then reports the attempt)
     String eventId = "evt-" + UUID.randomUUID();
-    SvixStandIn.block(service.vertx().eventBus().request(Addresses.svix("createMessage"), new JsonObject()
-      .put("organizationId", org).put("eventType", "sandbox.created").put("eventId", eventId)
-      .put("payload", new JsonObject().put("id", "sb-1").encode())), WAIT);
+    SvixStandIn.block(service.context().provider().createMessage(org, null, new io.daytona.webhooks.provider.NewMessage(
+      "sandbox.created", eventId, new JsonObject().put("id", "sb-1").encode(), null)), WAIT);
 
     until(() -> !member.events("endpoint.created").isEmpty() && !member.events("webhook.delivered").isEmpty());
     JsonObject delivered = member.events("webhook.delivered").get(0);
@@ -158,7 +157,7 @@ class RealtimeBridgeTest {
     String org = "org-in-" + UUID.randomUUID();
     String token = TestTokens.user(service.vertx(), "alice", org);
     List<JsonObject> reachedBus = Collections.synchronizedList(new ArrayList<>());
-    for (String address : List.of(Addresses.org(org), Addresses.ADMIN, Addresses.svix("createMessage"), "anything")) {
+    for (String address : List.of(Addresses.org(org), Addresses.ADMIN, Addresses.api("getStatus"), "anything")) {
       service.vertx().eventBus().<Object>consumer(address, m -> {
         if (m.body() instanceof JsonObject b && "forged".equals(b.getString("marker"))) {
           reachedBus.add(new JsonObject().put("address", address).put("headers", m.headers().toString()));
@@ -172,7 +171,7 @@ class RealtimeBridgeTest {
     JsonObject body = new JsonObject().put("marker", "forged").put("type", "webhook.delivered");
     SvixStandIn.block(c.frame(new JsonObject().put("type", "publish").put("address", Addresses.org(org))
       .put("headers", headers).put("body", body)), WAIT);
-    SvixStandIn.block(c.frame(new JsonObject().put("type", "send").put("address", Addresses.svix("createMessage"))
+    SvixStandIn.block(c.frame(new JsonObject().put("type", "send").put("address", Addresses.api("getStatus"))
       .put("headers", headers).put("body", body).put("replyAddress", UUID.randomUUID().toString())), WAIT);
     SvixStandIn.block(c.frame(new JsonObject().put("type", "publish").put("address", Addresses.ADMIN)
       .put("headers", headers).put("body", body)), WAIT);

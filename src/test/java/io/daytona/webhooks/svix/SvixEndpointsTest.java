@@ -1,6 +1,13 @@
 package io.daytona.webhooks.svix;
 
-import io.daytona.webhooks.bus.ApiError;
+import io.daytona.webhooks.provider.Application;
+import io.daytona.webhooks.provider.Endpoint;
+import io.daytona.webhooks.provider.EndpointSpec;
+import io.daytona.webhooks.provider.EventType;
+import io.daytona.webhooks.provider.Message;
+import io.daytona.webhooks.provider.NewMessage;
+import io.daytona.webhooks.provider.ProviderFailure;
+import io.daytona.webhooks.provider.svix.SvixProvider;
 import io.daytona.webhooks.events.EventTypes;
 import io.daytona.webhooks.testsupport.svix.SvixRecords.RecordedRequest;
 import io.daytona.webhooks.testsupport.svix.SvixRecords.StoredEndpoint;
@@ -40,7 +47,7 @@ class SvixEndpointsTest {
   @AfterAll
   static void stop() {
     try {
-      assertThat(SvixVerticle.eventLoopCalls()).as("SDK calls made on an event-loop thread").isZero();
+      assertThat(SvixProvider.eventLoopCalls()).as("SDK calls made on an event-loop thread").isZero();
     } finally {
       kit.close();
     }
@@ -191,50 +198,38 @@ class SvixEndpointsTest {
   }
 
   @Test
-  void internalCreateGetAndUpdateByUidWithConflictAndUpdatedEvent() {
+  void providerCreateGetAndUpdateByUidWithConflict() {
     String org = newOrg();
-    List<JsonObject> events = kit.listen(org);
-    JsonObject create = new JsonObject().put("organizationId", org).put("url", "https://example.test/a")
-      .put("uid", "stable-uid").put("eventTypes", new JsonArray().add("volume.created"));
-    Object first = kit.svix("createEndpoint", create);
-    assertThat(first).isInstanceOf(JsonObject.class);
-    assertThat(((JsonObject) first).getString("uid")).isEqualTo("stable-uid");
+    EndpointSpec create = new EndpointSpec("stable-uid", "https://example.test/a", "", List.of("volume.created"), false, null);
+    Endpoint first = await(kit.provider().createEndpoint(org, null, create));
+    assertThat(first.uid()).isEqualTo("stable-uid");
 
-    Object again = kit.svix("createEndpoint", create);
-    assertThat(again).isInstanceOf(ApiError.class);
-    assertThat(((ApiError) again).status()).isEqualTo(409);
-    assertThat(((ApiError) again).upstreamStatus()).isEqualTo(409);
+    ProviderFailure again = SvixTestKit.failure(kit.provider().createEndpoint(org, null, create));
+    assertThat(again.kind()).isEqualTo(ProviderFailure.Kind.DUPLICATE);
+    assertThat(again.upstreamStatus()).isEqualTo(409);
     assertThat(kit.standIn.endpoints(org)).hasSize(1);
 
-    Object got = kit.svix("getEndpoint", new JsonObject().put("organizationId", org).put("endpointId", "stable-uid"));
-    assertThat(((JsonObject) got).getString("id")).isEqualTo(((JsonObject) first).getString("id"));
+    Endpoint got = await(kit.provider().getEndpoint(org, "stable-uid"));
+    assertThat(got.id()).isEqualTo(first.id());
 
-    Object updated = kit.svix("updateEndpoint", new JsonObject().put("organizationId", org)
-      .put("endpointId", "stable-uid").put("url", "https://example.test/b").put("description", "moved")
-      .put("eventTypes", new JsonArray().add("custom.on-update")));
-    assertThat(((JsonObject) updated).getString("url")).isEqualTo("https://example.test/b");
-    assertThat(((JsonObject) updated).getJsonArray("eventTypes")).containsExactly("custom.on-update");
+    Endpoint updated = await(kit.provider().updateEndpoint(org, "stable-uid",
+      new EndpointSpec("stable-uid", "https://example.test/b", "moved", List.of("custom.on-update"), false, null)));
+    assertThat(updated.url()).isEqualTo("https://example.test/b");
+    assertThat(updated.eventTypes()).containsExactly("custom.on-update");
     assertThat(kit.standIn.eventType("custom.on-update")).isPresent();
 
-    kit.until(() -> events.stream().anyMatch(e -> "endpoint.updated".equals(e.getString("type"))));
-    assertThat(events).extracting(e -> e.getString("type")).containsExactly("endpoint.created", "endpoint.updated");
-    assertThat(events.get(1).getJsonObject("data").getString("url")).isEqualTo("https://example.test/b");
-
-    Object missing = kit.svix("getEndpoint", new JsonObject().put("organizationId", org).put("endpointId", "nope"));
-    assertThat(((ApiError) missing).status()).isEqualTo(404);
+    assertThat(SvixTestKit.failure(kit.provider().getEndpoint(org, "nope")).kind()).isEqualTo(ProviderFailure.Kind.NOT_FOUND);
   }
 
   @Test
   void aCustomEventTypeIsRegisteredOnFirstUseByCreateMessageWhichCreatesTheApplicationOnTheWay() {
     String org = newOrg();
     String type = "custom.first-use-" + org.substring(4, 12);
-    JsonObject message = new JsonObject().put("organizationId", org).put("eventType", type)
-      .put("eventId", "evt-" + org).put("payload", "{\"hello\":\"world\"}");
+    NewMessage message = new NewMessage(type, "evt-" + org, "{\"hello\":\"world\"}", null);
 
-    Object reply = kit.svix("createMessage", message);
+    Message reply = await(kit.provider().createMessage(org, null, message));
 
-    assertThat(reply).as(String.valueOf(reply)).isInstanceOf(JsonObject.class);
-    assertThat(((JsonObject) reply).getString("eventId")).isEqualTo("evt-" + org);
+    assertThat(reply.eventId()).isEqualTo("evt-" + org);
     assertThat(kit.standIn.eventType(type)).isPresent();
     assertThat(kit.standIn.app(org)).isPresent();
     assertThat(kit.standIn.messages(org)).hasSize(1);
@@ -244,30 +239,26 @@ class SvixEndpointsTest {
       .isNotNegative()
       .isLessThan(lastIndexOf(requests, "POST", "/api/v1/app/" + org + "/msg"));
 
-    // the same eventId again: Svix's 409 comes back as 409, nothing stored twice
-    Object duplicate = kit.svix("createMessage", message);
-    assertThat(duplicate).isInstanceOf(ApiError.class);
-    assertThat(((ApiError) duplicate).status()).isEqualTo(409);
+    // the same eventId again: Svix's 409 comes back as DUPLICATE, nothing stored twice
+    assertThat(SvixTestKit.failure(kit.provider().createMessage(org, null, message)).kind())
+      .isEqualTo(ProviderFailure.Kind.DUPLICATE);
     assertThat(kit.standIn.messagesCreated("evt-" + org)).isEqualTo(1);
   }
 
   @Test
-  void upsertEventTypesAndEnsureApplicationAnswerOnTheirAddresses() {
-    Object r = kit.svix("upsertEventTypes", new JsonObject().put("eventTypes", new JsonArray()
-      .add(new JsonObject().put("name", "custom.described").put("description", "Described here"))
-      .add("custom.plain")));
-    assertThat(r).isEqualTo(new JsonObject().put("registered", 2));
+  void registerEventTypesAndEnsureApplication() {
+    await(kit.provider().registerEventTypes(List.of(new EventType("custom.described", "Described here", null, null),
+      EventType.custom("custom.plain"))));
     assertThat(kit.standIn.eventType("custom.described")).hasValueSatisfying(t ->
       assertThat(t.description()).isEqualTo("Described here"));
     assertThat(kit.standIn.eventType("custom.plain")).isPresent();
 
     String org = newOrg();
-    JsonObject app = (JsonObject) kit.svix("ensureApplication", new JsonObject().put("organizationId", org)
-      .put("name", "Acme"));
-    assertThat(app.getString("uid")).isEqualTo(org);
-    assertThat(app.getString("name")).isEqualTo("Acme");
-    JsonObject again = (JsonObject) kit.svix("ensureApplication", new JsonObject().put("organizationId", org));
-    assertThat(again.getString("id")).isEqualTo(app.getString("id"));
+    Application app = await(kit.provider().ensureApplication(org, "Acme"));
+    assertThat(app.uid()).isEqualTo(org);
+    assertThat(app.name()).isEqualTo("Acme");
+    Application again = await(kit.provider().ensureApplication(org, null));
+    assertThat(again.id()).isEqualTo(app.id());
     assertThat(kit.standIn.apps().stream().filter(a -> org.equals(a.uid()))).hasSize(1);
   }
 

@@ -1,6 +1,9 @@
 package io.daytona.webhooks.svix;
 
-import io.daytona.webhooks.bus.ApiError;
+import io.daytona.webhooks.provider.EndpointSpec;
+import io.daytona.webhooks.provider.ProviderFailure;
+import io.daytona.webhooks.provider.svix.SvixProvider;
+import java.util.List;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -39,7 +42,7 @@ class SvixFailureMappingTest {
   @AfterAll
   static void stop() {
     try {
-      assertThat(SvixVerticle.eventLoopCalls()).as("SDK calls made on an event-loop thread").isZero();
+      assertThat(SvixProvider.eventLoopCalls()).as("SDK calls made on an event-loop thread").isZero();
     } finally {
       kit.close();
     }
@@ -83,12 +86,11 @@ class SvixFailureMappingTest {
     assertThat(r.bodyAsJsonObject().getString("detail")).contains("Injected fault (stand-in)");
 
     // a real validation error of Svix (uid pattern), through the internal address
-    Object e = kit.svix("createEndpoint", new JsonObject().put("organizationId", org)
-      .put("url", "https://example.test/bad-uid").put("uid", "not a valid uid!"));
-    assertThat(e).isInstanceOf(ApiError.class);
-    assertThat(((ApiError) e).status()).isEqualTo(400);
-    assertThat(((ApiError) e).upstreamStatus()).isEqualTo(422);
-    assertThat(((ApiError) e).detail()).contains("uid");
+    ProviderFailure e = SvixTestKit.failure(kit.provider().createEndpoint(org, null,
+      new EndpointSpec("not a valid uid!", "https://example.test/bad-uid", "", List.of(), false, null)));
+    assertThat(e.kind()).isEqualTo(ProviderFailure.Kind.INPUT_REJECTED);
+    assertThat(e.upstreamStatus()).isEqualTo(422);
+    assertThat(e.detail()).contains("uid");
   }
 
   @Test

@@ -2,7 +2,8 @@ package io.daytona.webhooks.svix;
 
 import io.daytona.webhooks.WebhookService;
 import io.daytona.webhooks.bus.Addresses;
-import io.daytona.webhooks.bus.ApiError;
+import io.daytona.webhooks.provider.DeliveryProvider;
+import io.daytona.webhooks.provider.ProviderFailure;
 import io.daytona.webhooks.testsupport.TestService;
 import io.daytona.webhooks.testsupport.TestTokens;
 import io.daytona.webhooks.testsupport.svix.SvixStandIn;
@@ -134,12 +135,18 @@ final class SvixTestKit {
     });
   }
 
-  /** A request to the Svix verticle's internal address; the reply body, or the ApiError it failed with. */
-  Object svix(String action, JsonObject body) {
-    Future<Object> reply = service.vertx().eventBus().<Object>request(Addresses.svix(action), body)
-      .map(m -> m.body())
-      .recover(err -> Future.succeededFuture(ApiError.from(err)));
-    return await(reply);
+  /** The service's delivery provider (typed, in-process). */
+  DeliveryProvider provider() {
+    return service.context().provider();
+  }
+
+  /** The provider failure {@code call} failed with (an AssertionError when it succeeded). */
+  static ProviderFailure failure(Future<?> call) {
+    Object outcome = await(call.<Object>map(r -> r).recover(err -> Future.succeededFuture(err)));
+    if (!(outcome instanceof ProviderFailure f)) {
+      throw new AssertionError("expected a ProviderFailure, got " + outcome);
+    }
+    return f;
   }
 
   /** Collects the real-time messages published on {@code webhooks.org.<org>} on the service's own bus. */

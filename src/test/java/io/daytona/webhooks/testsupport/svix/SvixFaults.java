@@ -23,6 +23,8 @@ final class SvixFaults {
     final long delayMs;
     final String pathContains;
     final AtomicInteger remaining;
+    /** Matching requests let through before the fault applies. */
+    final AtomicInteger passThrough = new AtomicInteger();
 
     Fault(Kind kind, int status, Integer retryAfterSeconds, long delayMs, String pathContains, int count) {
       this.kind = kind;
@@ -36,6 +38,15 @@ final class SvixFaults {
     boolean tryConsume(String path) {
       if (pathContains != null && !path.contains(pathContains)) {
         return false;
+      }
+      while (true) {
+        int p = passThrough.get();
+        if (p <= 0) {
+          break;
+        }
+        if (passThrough.compareAndSet(p, p - 1)) {
+          return false;
+        }
       }
       while (true) {
         int r = remaining.get();

@@ -255,6 +255,14 @@ public final class SvixStandIn {
     return this;
   }
 
+  /** Lets {@code passThrough} requests whose path contains {@code pathContains} through, then answers every later one {@code status}. */
+  public SvixStandIn failAllAfter(int passThrough, int status, String pathContains) {
+    SvixFaults.Fault f = new SvixFaults.Fault(SvixFaults.Kind.STATUS, status, null, 0, pathContains, SvixFaults.FOREVER);
+    f.passThrough.set(passThrough);
+    faults.add(f);
+    return this;
+  }
+
   /** The next {@code n} requests are answered 429 with {@code Retry-After: retryAfterSeconds}. */
   public SvixStandIn rateLimitNext(int n, int retryAfterSeconds) {
     return rateLimitNext(n, retryAfterSeconds, null);

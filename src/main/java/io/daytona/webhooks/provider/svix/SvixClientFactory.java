@@ -1,4 +1,4 @@
-package io.daytona.webhooks.svix;
+package io.daytona.webhooks.provider.svix;
 
 import com.svix.Svix;
 import com.svix.SvixHttpClient;

@@ -1,0 +1,36 @@
+package io.daytona.webhooks.provider;
+
+import io.daytona.webhooks.config.ServiceConfig;
+import io.daytona.webhooks.db.Database;
+import io.daytona.webhooks.events.EventTypes;
+import io.daytona.webhooks.provider.svix.SvixProvider;
+import io.vertx.core.Vertx;
+
+import java.util.List;
+
+/** Builds the delivery provider {@code DELIVERY_PROVIDER} names. */
+public final class Providers {
+
+  private Providers() {
+  }
+
+  /** The platform's event types, registered with a provider at start and after an outage. */
+  public static List<EventType> platformTypes() {
+    return EventTypes.PLATFORM.entrySet().stream()
+      .map(e -> new EventType(e.getKey(), e.getValue(), null, null)).toList();
+  }
+
+  /**
+   * @param listener told of what a self-delivering provider does (attempts, endpoints it disabled)
+   */
+  public static DeliveryProvider create(Vertx vertx, ServiceConfig config, Database database, DeliveryListener listener) {
+    return switch (config.deliveryProvider) {
+      case SVIX -> new SvixProvider(vertx, config.svix, platformTypes());
+      case BUILTIN -> new SvixProvider(vertx, unconfigured(config.svix), platformTypes()); // built-in provider: wired by the builtin branch
+    };
+  }
+
+  private static ServiceConfig.SvixSettings unconfigured(ServiceConfig.SvixSettings s) {
+    return new ServiceConfig.SvixSettings(null, s.serverUrl(), s.callDeadline(), s.workerThreads(), s.healthInterval());
+  }
+}
