@@ -128,9 +128,23 @@ public final class SvixRecords {
    */
   public record DeliveryAttempt(String attemptId, String appId, String msgId, String eventId, String eventType,
                                 String endpointId, String url, Map<String, String> headers, String body,
-                                Integer statusCode, String error, Instant start, Instant end) {
+                                Integer statusCode, String error, Instant start, Instant end, int triggerType) {
     public DeliveryAttempt {
       headers = Map.copyOf(headers);
+    }
+
+    /** Svix's MessageStatus: 0 success, 2 failed. */
+    public int status() {
+      return succeeded() ? 0 : 2;
+    }
+
+    /** MessageAttemptOut ({@code triggerType} 0 scheduled, 1 manual). */
+    public JsonObject toJson() {
+      return new JsonObject().put("id", attemptId).put("msgId", msgId).put("endpointId", endpointId).put("url", url)
+        .put("response", error == null ? "" : error).put("responseStatusCode", statusCode == null ? 0 : statusCode)
+        .put("responseDurationMs", java.time.Duration.between(start, end).toMillis())
+        .put("status", status()).put("statusText", succeeded() ? "success" : "fail")
+        .put("triggerType", triggerType).put("timestamp", ts(start));
     }
 
     public boolean succeeded() {

@@ -595,6 +595,11 @@ public final class SvixStandIn {
   }
 
   private void deliver(StoredApp app, StoredMessage msg, StoredEndpoint ep) {
+    deliver(app, msg, ep, 0);
+  }
+
+  /** One attempt of {@code msg} to {@code ep}; {@code trigger} 0 scheduled, 1 manual (resend, recover). */
+  private void deliver(StoredApp app, StoredMessage msg, StoredEndpoint ep, int trigger) {
     Map<String, String> headers = new LinkedHashMap<>(ep.headers());
     headers.putAll(signedHeaders(ep.secret(), msg.id(), msg.rawPayload()));
     Instant start = now();
@@ -604,7 +609,7 @@ public final class SvixStandIn {
       Integer status = ar.succeeded() ? ar.result() : null;
       String err = ar.succeeded() ? null : String.valueOf(ar.cause());
       DeliveryAttempt a = new DeliveryAttempt(attemptId, app.id(), msg.id(), msg.eventId(), msg.eventType(),
-        ep.id(), ep.url(), headers, msg.rawPayload(), status, err, start, end);
+        ep.id(), ep.url(), headers, msg.rawPayload(), status, err, start, end, trigger);
       attempts.add(a);
       if (operationalUrl != null) {
         int code = status == null ? 0 : status;
@@ -668,6 +673,13 @@ public final class SvixStandIn {
     on(r, HttpMethod.PATCH, "/api/v1/app/:app_id/endpoint/:endpoint_id", this::patchEndpoint);
     on(r, HttpMethod.DELETE, "/api/v1/app/:app_id/endpoint/:endpoint_id", this::deleteEndpoint);
     on(r, HttpMethod.GET, "/api/v1/app/:app_id/endpoint/:endpoint_id/secret", this::getEndpointSecret);
+    on(r, HttpMethod.POST, "/api/v1/app/:app_id/endpoint/:endpoint_id/secret/rotate", this::rotateEndpointSecret);
+    on(r, HttpMethod.POST, "/api/v1/app/:app_id/endpoint/:endpoint_id/send-example", this::sendExample);
+    on(r, HttpMethod.POST, "/api/v1/app/:app_id/endpoint/:endpoint_id/recover", this::recover);
+    on(r, HttpMethod.GET, "/api/v1/app/:app_id/attempt/msg/:msg_id", this::listAttemptsByMsg);
+    on(r, HttpMethod.GET, "/api/v1/app/:app_id/attempt/endpoint/:endpoint_id", this::listAttemptsByEndpoint);
+    on(r, HttpMethod.POST, "/api/v1/app/:app_id/msg/:msg_id/endpoint/:endpoint_id/resend", this::resend);
+    on(r, HttpMethod.POST, "/api/v1/auth/app-portal-access/:app_id", this::appPortalAccess);
 
     on(r, HttpMethod.GET, "/api/v1/app/:app_id/msg", this::listMessages);
     on(r, HttpMethod.POST, "/api/v1/app/:app_id/msg", this::createMessage);
@@ -1387,6 +1399,216 @@ public final class SvixStandIn {
 
   private Reply getEndpointSecret(RoutingContext ctx) {
     return Reply.of(200, new JsonObject().put("key", requireEndpoint(ctx).secret()));
+  }
+
+  /** {@code EndpointSecretRotateIn {key?, gracePeriodSeconds?}}: 204; the old secret's grace period is not modelled. */
+  private Reply rotateEndpointSecret(RoutingContext ctx) {
+    JsonObject b = SvixChecks.parseObject(ctx.body().asString());
+    SvixChecks c = new SvixChecks();
+    String key = c.str(b, "key", false, null, null, SvixChecks.SECRET);
+    c.integer(b, "gracePeriodSeconds", 0L, 604_800L);
+    c.done();
+    synchronized (lock) {
+      StoredEndpoint e = requireEndpoint(ctx);
+      StoredEndpoint ep = new StoredEndpoint(e.id(), e.appId(), e.uid(), e.url(), e.description(), e.disabled(),
+        e.filterTypes(), e.channels(), e.metadata(), e.headers(), normalizeSecret(key), e.version(), e.rateLimit(),
+        e.throttleRate(), e.createdAt(), now());
+      endpoints.put(ep.id(), ep);
+    }
+    return Reply.noContent();
+  }
+
+  /**
+   * {@code EventExampleIn {eventType, exampleIndex?}}: a message with the event type's example (its schema "1"'s
+   * {@code examples[exampleIndex]}), delivered to this endpoint only; 202 MessageOut.
+   */
+  private Reply sendExample(RoutingContext ctx) {
+    JsonObject b = SvixChecks.parseObject(ctx.body().asString());
+    SvixChecks c = new SvixChecks();
+    String eventType = c.str(b, "eventType", true, null, 256, ID);
+    Long index = c.integer(b, "exampleIndex", 0L, null);
+    c.done();
+    StoredApp app;
+    StoredEndpoint ep;
+    StoredMessage msg;
+    synchronized (lock) {
+      app = requireApp(ctx);
+      ep = requireEndpoint(ctx);
+      StoredEventType et = eventTypes.get(eventType);
+      if (et == null || et.archived()) {
+        throw notFound();
+      }
+      JsonObject schema = et.schemas() == null ? null : et.schemas().getJsonObject("1");
+      JsonArray examples = schema == null ? null : schema.getJsonArray("examples");
+      int i = index == null ? 0 : index.intValue();
+      if (examples == null || examples.size() <= i || !(examples.getValue(i) instanceof JsonObject)) {
+        throw error(400, "bad_request", "Event type has no example at index " + i + ".");
+      }
+      JsonObject payload = examples.getJsonObject(i);
+      msg = new StoredMessage(SvixIds.newId("msg_"), app.id(), null, eventType, payload, payload.encode(), null, null,
+        now());
+      messages.put(msg.id(), msg);
+    }
+    if (deliveryEnabled) {
+      deliver(app, msg, ep, 1);
+    }
+    return Reply.of(202, msg.toJson(true));
+  }
+
+  /**
+   * {@code RecoverIn {since, until?}}: every message whose attempts to this endpoint in [since, until) failed, and
+   * none succeeded, is attempted again ({@code triggerType} 1); 202 RecoverOut.
+   */
+  private Reply recover(RoutingContext ctx) {
+    JsonObject b = SvixChecks.parseObject(ctx.body().asString());
+    Instant since = dateField(b, "since", true);
+    Instant until = dateField(b, "until", false);
+    StoredApp app;
+    StoredEndpoint ep;
+    List<StoredMessage> again = new ArrayList<>();
+    synchronized (lock) {
+      app = requireApp(ctx);
+      ep = requireEndpoint(ctx);
+      Map<String, List<DeliveryAttempt>> byMsg = new LinkedHashMap<>();
+      for (DeliveryAttempt a : List.copyOf(attempts)) {
+        if (a.endpointId().equals(ep.id())) {
+          byMsg.computeIfAbsent(a.msgId(), k -> new ArrayList<>()).add(a);
+        }
+      }
+      byMsg.forEach((msgId, list) -> {
+        boolean failedInWindow = list.stream().anyMatch(a -> !a.succeeded() && !a.start().isBefore(since)
+          && (until == null || a.start().isBefore(until)));
+        boolean anySuccess = list.stream().anyMatch(DeliveryAttempt::succeeded);
+        if (failedInWindow && !anySuccess && messages.containsKey(msgId)) {
+          again.add(messages.get(msgId));
+        }
+      });
+    }
+    if (deliveryEnabled) {
+      StoredApp a = app;
+      StoredEndpoint e = ep;
+      again.forEach(m -> deliver(a, m, e, 1));
+    }
+    return Reply.of(202, new JsonObject().put("id", SvixIds.newId("qtask_")).put("status", "running")
+      .put("task", "endpoint.recover").put("updatedAt", now().toString()));
+  }
+
+  private static Instant dateField(JsonObject b, String name, boolean required) {
+    Object v = b.getValue(name);
+    if (v == null) {
+      if (required) {
+        throw invalid(List.of("body", name), "field required", "value_error.missing");
+      }
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(String.valueOf(v)).toInstant();
+    } catch (RuntimeException e) {
+      throw invalid(List.of("body", name), "invalid datetime format", "value_error.datetime");
+    }
+  }
+
+  /** The {@code status} query parameter (MessageStatus 0-4), or null. */
+  private static Integer statusQuery(RoutingContext ctx) {
+    String v = ctx.request().getParam("status");
+    if (v == null) {
+      return null;
+    }
+    try {
+      int s = Integer.parseInt(v);
+      if (s < 0 || s > 4) {
+        throw new NumberFormatException();
+      }
+      return s;
+    } catch (NumberFormatException e) {
+      throw invalid(List.of("query", "status"), "value is not a valid enumeration member; permitted: 0, 1, 2, 3, 4",
+        "type_error.enum");
+    }
+  }
+
+  /** {@code attempt/msg/{msg_id}} (the message's id or eventId): its attempts to every endpoint, newest first. */
+  private Reply listAttemptsByMsg(RoutingContext ctx) {
+    int limit = limit(ctx);
+    String it = iterator(ctx, "atmpt_");
+    Integer status = statusQuery(ctx);
+    String endpointFilter = ctx.request().getParam("endpoint_id");
+    String id = ctx.pathParam("msg_id");
+    synchronized (lock) {
+      StoredApp app = requireApp(ctx);
+      StoredMessage m = messages.get(id);
+      if (m == null || !m.appId().equals(app.id())) {
+        m = messagesOf(app.id()).stream().filter(x -> id.equals(x.eventId())).findFirst().orElse(null);
+      }
+      if (m == null) {
+        throw notFound();
+      }
+      String msgId = m.id();
+      StoredEndpoint only = endpointFilter == null ? null : findEndpoint(app.id(), endpointFilter);
+      List<DeliveryAttempt> list = List.copyOf(attempts).stream()
+        .filter(a -> a.msgId().equals(msgId))
+        .filter(a -> endpointFilter == null || (only != null && a.endpointId().equals(only.id())))
+        .filter(a -> status == null || a.status() == status)
+        .sorted(Comparator.comparing(DeliveryAttempt::attemptId)).collect(Collectors.toList());
+      return Reply.of(200, page(list, DeliveryAttempt::attemptId, DeliveryAttempt::toJson, it, limit, true));
+    }
+  }
+
+  /** {@code attempt/endpoint/{endpoint_id}}: the attempts of every message to this endpoint, newest first. */
+  private Reply listAttemptsByEndpoint(RoutingContext ctx) {
+    int limit = limit(ctx);
+    String it = iterator(ctx, "atmpt_");
+    Integer status = statusQuery(ctx);
+    synchronized (lock) {
+      StoredEndpoint ep = requireEndpoint(ctx);
+      List<DeliveryAttempt> list = List.copyOf(attempts).stream()
+        .filter(a -> a.endpointId().equals(ep.id()))
+        .filter(a -> status == null || a.status() == status)
+        .sorted(Comparator.comparing(DeliveryAttempt::attemptId)).collect(Collectors.toList());
+      return Reply.of(200, page(list, DeliveryAttempt::attemptId, DeliveryAttempt::toJson, it, limit, true));
+    }
+  }
+
+  /** {@code msg/{msg_id}/endpoint/{endpoint_id}/resend}: one more attempt now ({@code triggerType} 1); 202 {}. */
+  private Reply resend(RoutingContext ctx) {
+    String id = ctx.pathParam("msg_id");
+    StoredApp app;
+    StoredMessage m;
+    StoredEndpoint ep;
+    synchronized (lock) {
+      app = requireApp(ctx);
+      m = messages.get(id);
+      if (m == null || !m.appId().equals(app.id())) {
+        m = messagesOf(app.id()).stream().filter(x -> id.equals(x.eventId())).findFirst().orElse(null);
+      }
+      if (m == null) {
+        throw notFound();
+      }
+      ep = requireEndpoint(ctx);
+    }
+    if (deliveryEnabled) {
+      deliver(app, m, ep, 1);
+    }
+    return Reply.of(202, new JsonObject());
+  }
+
+  /** {@code auth/app-portal-access/{app_id}} (AppPortalAccessIn): 200 {url, token}. */
+  private Reply appPortalAccess(RoutingContext ctx) {
+    JsonObject b = ctx.body() == null || ctx.body().length() == 0 ? new JsonObject()
+      : SvixChecks.parseObject(ctx.body().asString());
+    JsonObject application = b.getJsonObject("application");
+    synchronized (lock) {
+      StoredApp app = findApp(ctx.pathParam("app_id"));
+      if (app == null) {
+        if (application == null) {
+          throw notFound();
+        }
+        String path = ctx.pathParam("app_id");
+        app = newApp(appIn(application), path.startsWith("app_") ? null : path);
+      }
+      String token = "appsk_" + SvixIds.newId("").substring(0, 27);
+      return Reply.of(200, new JsonObject().put("token", token)
+        .put("url", serverUrl() + "/app-portal/login#key=" + token + "&app=" + app.id()));
+    }
   }
 
   // =====================================================================================================
