@@ -42,19 +42,20 @@ record DeliveryDecision(Action action, Instant firstFailedAt, String reason) {
     if (kind == Kind.NOT_CONFIGURED) {
       return new DeliveryDecision(Action.WAIT, firstFailedAt, failure.detail());
     }
+    String why = kind + (failure.upstreamStatus() == null ? "" : " (" + failure.upstreamStatus() + ")") + ": "
+      + failure.detail();
     if (!kind.retryable()) {
-      return new DeliveryDecision(Action.REJECT, null, kind + ": " + failure.detail());
+      return new DeliveryDecision(Action.REJECT, null, why);
     }
     boolean othersAccepted = firstFailedAt != null && lastSuccessAt != null && lastSuccessAt.isAfter(firstFailedAt);
     if (!othersAccepted) {
       // first failure, or the provider accepted nothing since this row began failing: its clock starts (again) now
-      return new DeliveryDecision(Action.RETRY, now, kind + ": " + failure.detail());
+      return new DeliveryDecision(Action.RETRY, now, why);
     }
     if (!now.isBefore(firstFailedAt.plus(rejectAfter))) {
       return new DeliveryDecision(Action.REJECT, null, "rejected after failing for " + Duration.between(firstFailedAt, now)
-        .toMillis() + " ms while the provider accepted other events (OUTBOX_REJECT_AFTER_MS): " + kind + ": "
-        + failure.detail());
+        .toMillis() + " ms while the provider accepted other events (OUTBOX_REJECT_AFTER_MS): " + why);
     }
-    return new DeliveryDecision(Action.RETRY, firstFailedAt, kind + ": " + failure.detail());
+    return new DeliveryDecision(Action.RETRY, firstFailedAt, why);
   }
 }

@@ -267,6 +267,63 @@ class OutboxDeliveryTest {
     assertThat(status.getJsonObject("outbox").getLong("failed")).isEqualTo(1);
   }
 
+  /** Svix refusing one event as too large (413) rejects that row at once, with the reason; the organization goes on. */
+  @Test
+  void a413ForOneEventRejectsItAndTheOrganizationsNextEventIsDelivered() {
+    WebhookService service = start(true, Map.of());
+    block(service.context().provider().ensureApplication("org-0", null), WAIT);
+    standIn.failNext(1, 413, "/app/org-0/msg");
+    List<String> ids = burst(List.of(service), 2, 1);
+    eventually(() -> count("SELECT count(*) FROM event_outbox WHERE status <> 'PENDING'") == 2, WAIT);
+    assertThat(count("SELECT count(*) FROM event_outbox WHERE status = 'FAILED' AND event_id = '" + ids.get(0)
+      + "' AND attempts = 1 AND last_error LIKE 'INPUT_REJECTED (413)%'")).isEqualTo(1);
+    assertThat(standIn.messages("org-0")).extracting(StoredMessage::eventId).containsExactly(ids.get(1));
+  }
 
+  /**
+   * A row that keeps failing retryably while the provider accepts other organizations' rows is rejected after
+   * OUTBOX_REJECT_AFTER_MS; the organization's next event is then delivered.
+   */
+  @Test
+  void aPoisonRowIsRejectedAfterRejectAfterWhileOthersSucceed() {
+    WebhookService service = start(true, Map.of("OUTBOX_REJECT_AFTER_MS", "1500"));
+    block(service.context().provider().ensureApplication("org-0", null), WAIT);
+    standIn.failAll(503, "/app/org-0/msg");
+    JsonObject poison = event("org-0", 0);
+    block(service.vertx().eventBus().request("sandbox.created", poison), WAIT);
+    long started = System.nanoTime();
+    // other organizations keep being accepted by Svix meanwhile
+    int seq = 1;
+    while (count("SELECT count(*) FROM event_outbox WHERE status = 'FAILED'") == 0) {
+      assertThat(System.nanoTime() - started).as("poison row rejected in time").isLessThan(Duration.ofSeconds(15).toNanos());
+      block(service.vertx().eventBus().request("sandbox.created", event("org-" + (1 + seq % 3), seq++)), WAIT);
+      block(service.vertx().timer(100), WAIT);
+    }
+    long tookMs = (System.nanoTime() - started) / 1_000_000;
+    assertThat(tookMs).as("not before OUTBOX_REJECT_AFTER_MS").isGreaterThanOrEqualTo(1_400);
+    assertThat(count("SELECT count(*) FROM event_outbox WHERE status = 'FAILED' AND event_id = '"
+      + poison.getString("eventId") + "' AND last_error LIKE 'rejected after failing%UNAVAILABLE (503)%'")).isEqualTo(1);
+    block(standIn.heal(), WAIT);
+    JsonObject next = event("org-0", 999);
+    block(service.vertx().eventBus().request("sandbox.created", next), WAIT);
+    eventually(() -> standIn.messages("org-0").stream().anyMatch(m -> m.eventId().equals(next.getString("eventId"))), WAIT);
+  }
 
+  /** While the provider as a whole fails, nothing is rejected however long it lasts: the rows wait and go once it is back. */
+  @Test
+  void anOutageOfTheWholeProviderRejectsNothing() {
+    WebhookService service = start(true, Map.of("OUTBOX_REJECT_AFTER_MS", "300"));
+    for (int o = 0; o < 3; o++) {
+      block(service.context().provider().ensureApplication("org-" + o, null), WAIT);
+    }
+    standIn.failAll(503, "/msg");
+    List<String> ids = burst(List.of(service), 9, 3);
+    eventually(() -> count("SELECT count(*) FROM event_outbox WHERE attempts >= 4") >= 3, WAIT);
+    block(service.vertx().timer(1_500), WAIT); // five times OUTBOX_REJECT_AFTER_MS of outage
+    assertThat(count("SELECT count(*) FROM event_outbox WHERE status = 'FAILED'")).isZero();
+    block(standIn.heal(), WAIT);
+    eventually(() -> count("SELECT count(*) FROM event_outbox WHERE status = 'SENT'") == 9, WAIT);
+    assertThat(count("SELECT count(*) FROM event_outbox WHERE status = 'FAILED'")).isZero();
+    assertThat(standIn.allMessages()).extracting(StoredMessage::eventId).containsExactlyInAnyOrderElementsOf(ids);
+  }
 }

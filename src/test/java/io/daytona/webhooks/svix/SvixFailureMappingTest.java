@@ -93,6 +93,31 @@ class SvixFailureMappingTest {
     assertThat(e.detail()).contains("uid");
   }
 
+  /** A URL the contract's pattern admits but that cannot be parsed is the caller's input: 400 /url, never 502. */
+  @Test
+  void anUnparseableUrlIsA400OnUrlAndLeavesStatusAlone() {
+    JsonObject before = kit.untilSvixReachable(true);
+    int requests = kit.standIn.requests().size();
+    HttpResponse<Buffer> r = kit.createEndpoint(org, new JsonObject().put("url", "http://[::1"));
+    assertProblem(r, 400);
+    assertThat(r.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("pointer")).isEqualTo("/url");
+    assertThat(kit.status().getJsonObject("svix")).isEqualTo(before.getJsonObject("svix"));
+    assertThat(kit.standIn.requests().stream().skip(requests).filter(q -> q.path().contains("/endpoint")))
+      .as("nothing sent to Svix").isEmpty();
+  }
+
+  /** Svix refusing to create the organization's application is not the caller's input: 502 with Svix's detail. */
+  @Test
+  void svixRefusingTheApplicationIsA502WithItsDetail() {
+    String fresh = newOrg();
+    kit.standIn.failNext(1, 403, "/api/v1/app$");
+    HttpResponse<Buffer> r = kit.createEndpoint(fresh, new JsonObject().put("url", "https://example.test/refused-app"));
+    assertProblem(r, 502);
+    assertThat(r.bodyAsJsonObject().getString("detail")).contains("403").contains("Injected fault (stand-in)");
+    assertThat(kit.standIn.app(fresh)).isEmpty();
+    assertThat(kit.status().getJsonObject("svix").getBoolean("reachable")).as("a refusal is no outage").isTrue();
+  }
+
   @Test
   void svix429IsA503WithRetryAfter() {
     kit.standIn.rateLimitNext(1, 7, "/endpoint");

@@ -257,7 +257,22 @@ public final class SvixProvider implements DeliveryProvider {
     if (t.example() != null && !schema.containsKey("examples")) {
       schema.put("examples", new io.vertx.core.json.JsonArray().add(t.example()));
     }
-    return Map.of("1", schema.getMap());
+    return Map.of("1", plain(schema));
+  }
+
+  /** JSON as plain maps and lists (the SDK's own Jackson would write a JsonObject as a bean). */
+  private static Object plain(Object v) {
+    if (v instanceof JsonObject o) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      o.forEach(e -> out.put(e.getKey(), plain(e.getValue())));
+      return out;
+    }
+    if (v instanceof io.vertx.core.json.JsonArray a) {
+      List<Object> out = new ArrayList<>();
+      a.forEach(x -> out.add(plain(x)));
+      return out;
+    }
+    return v;
   }
 
   /** The types an endpoint or a message names: a platform type with its schema, any other as a custom type. */

@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The faults the stand-in is told to inject. Thread-safe: tests add faults from their own thread while the
  * event loop consumes them. A fault with a count is used up by that many matching requests; one without a count
  * stays until {@link #clear()}. A fault may be limited to requests whose path contains a given piece
- * (e.g. {@code "/msg"} or {@code "/endpoint"}).
+ * (e.g. {@code "/msg"} or {@code "/endpoint"}), or ending with one when it ends with {@code $}
+ * (e.g. {@code "/api/v1/app$"}: creating or listing applications only).
  */
 final class SvixFaults {
   enum Kind { STATUS, DELAY }
@@ -36,7 +37,8 @@ final class SvixFaults {
     }
 
     boolean tryConsume(String path) {
-      if (pathContains != null && !path.contains(pathContains)) {
+      if (pathContains != null && !(pathContains.endsWith("$")
+          ? path.endsWith(pathContains.substring(0, pathContains.length() - 1)) : path.contains(pathContains))) {
         return false;
       }
       while (true) {
