@@ -251,7 +251,7 @@ public final class ServiceConfig {
     if (v == null) {
       Provider chosen = svixAuthToken != null ? Provider.SVIX : Provider.BUILTIN;
       defaultsChosen.add("DELIVERY_PROVIDER not set: " + chosen.key() + (chosen == Provider.SVIX
-        ? " (SVIX_AUTH_TOKEN is set)" : " (built-in delivery: this service signs and sends the webhooks itself)"));
+        ? " (SVIX_AUTH_TOKEN is set)" : " (SVIX_AUTH_TOKEN is not set)"));
       return chosen;
     }
     return switch (v.toLowerCase(java.util.Locale.ROOT)) {

@@ -11,6 +11,8 @@ import java.util.List;
 /** Builds the delivery provider {@code DELIVERY_PROVIDER} names. */
 public final class Providers {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Providers.class);
+
   private Providers() {
   }
 
@@ -26,7 +28,12 @@ public final class Providers {
   public static DeliveryProvider create(Vertx vertx, ServiceConfig config, Database database, DeliveryListener listener) {
     return switch (config.deliveryProvider) {
       case SVIX -> new SvixProvider(vertx, config.svix, platformTypes());
-      case BUILTIN -> new SvixProvider(vertx, unconfigured(config.svix), platformTypes()); // built-in provider: wired by the builtin branch
+      case BUILTIN -> {
+        // the built-in delivery implements this same port; until it ships, builtin means "not configured"
+        LOG.warn("DELIVERY_PROVIDER=builtin: the built-in delivery is not available in this version yet; accepted "
+          + "events wait in the outbox. Set SVIX_AUTH_TOKEN (and SVIX_SERVER_URL for a self-hosted Svix) to deliver.");
+        yield new SvixProvider(vertx, unconfigured(config.svix), platformTypes());
+      }
     };
   }
 
