@@ -56,7 +56,7 @@ public final class EndpointsVerticle extends VerticleBase {
     return Organizations.markSeen(ctx.database().pool(), org, null)
       .compose(v -> provider.createEndpoint(org, null, spec))
       .map(Endpoint::toJson)
-      .onSuccess(ep -> RealtimeEvents.publishOwnEndpointChange(vertx, RealtimeEvents.ENDPOINT_CREATED, org, ep))
+      .compose(ep -> RealtimeEvents.publishOwnEndpointChange(vertx, RealtimeEvents.ENDPOINT_CREATED, org, ep).map(ep))
       .map(ApiReply::created);
   }
 

@@ -59,15 +59,22 @@ public final class RealtimeEvents {
    * endpoint id, or the id or uid the caller named for a delete) and notes it, so that Svix's
    * operational webhook for the same change is not published a second time.
    */
-  public static void publishOwnEndpointChange(Vertx vertx, String type, String organizationId, JsonObject data) {
+  public static Future<Void> publishOwnEndpointChange(Vertx vertx, String type, String organizationId, JsonObject data) {
     String endpoint = data.getString("id");
-    if (endpoint != null && ENDPOINT_TYPES.contains(type)) {
-      vertx.sharedData().<String, Boolean>getAsyncMap(OWN_CHANGES_MAP)
-        .compose(map -> map.put(key(type, organizationId, endpoint), Boolean.TRUE, OWN_CHANGE_TTL_MS))
-        .onFailure(err -> LOG.warn("Cannot note own {} of {}: Svix's operational webhook will publish it again: {}",
-          type, endpoint, err.getMessage()));
+    if (endpoint == null || !ENDPOINT_TYPES.contains(type)) {
+      publish(vertx, type, organizationId, data);
+      return Future.succeededFuture();
     }
-    publish(vertx, type, organizationId, data);
+    // the note is written before the message goes out: whoever sees the message (and makes Svix report
+    // the change) finds the note already there
+    return vertx.sharedData().<String, Boolean>getAsyncMap(OWN_CHANGES_MAP)
+      .compose(map -> map.put(key(type, organizationId, endpoint), Boolean.TRUE, OWN_CHANGE_TTL_MS))
+      .onFailure(err -> LOG.warn("Cannot note own {} of {}: Svix's operational webhook will publish it again: {}",
+        type, endpoint, err.getMessage()))
+      .transform(ar -> {
+        publish(vertx, type, organizationId, data);
+        return Future.<Void>succeededFuture();
+      });
   }
 
   /**

@@ -111,7 +111,8 @@ class OperationalEndpointDedupTest {
   /** An endpoint created through the provider and announced as the service's own change (as its callers do). */
   private static JsonObject ownCreate(EndpointSpec spec) {
     JsonObject ep = SvixStandIn.block(service.context().provider().createEndpoint(ORG, null, spec), WAIT).toJson();
-    RealtimeEvents.publishOwnEndpointChange(service.vertx(), RealtimeEvents.ENDPOINT_CREATED, ORG, ep);
+    SvixStandIn.block(RealtimeEvents.publishOwnEndpointChange(service.vertx(), RealtimeEvents.ENDPOINT_CREATED, ORG, ep),
+      WAIT);
     return ep;
   }
 
@@ -153,8 +154,8 @@ class OperationalEndpointDedupTest {
     JsonObject ep = ownCreate(new EndpointSpec("dedup-uid-1", "https://example.com/by-uid", "", List.of(), false, null));
     assertThat(answered("endpoint.created", ep.getString("id")).statusCode()).isEqualTo(204);
     SvixStandIn.block(service.context().provider().deleteEndpoint(ORG, "dedup-uid-1"), WAIT);
-    RealtimeEvents.publishOwnEndpointChange(service.vertx(), RealtimeEvents.ENDPOINT_DELETED, ORG,
-      new JsonObject().put("id", "dedup-uid-1"));
+    SvixStandIn.block(RealtimeEvents.publishOwnEndpointChange(service.vertx(), RealtimeEvents.ENDPOINT_DELETED, ORG,
+      new JsonObject().put("id", "dedup-uid-1")), WAIT);
     assertThat(answered("endpoint.deleted", ep.getString("id")).statusCode()).isEqualTo(204);
 
     drain();
