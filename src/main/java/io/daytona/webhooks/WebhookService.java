@@ -55,7 +55,7 @@ public final class WebhookService {
   private final String developmentKey;
 
   /** What {@link #deploy} started: the HTTP verticle (its port) and the dispatcher's deployment (stopped first). */
-  private record Deployed(HttpVerticle http, String dispatcher) {
+  private record Deployed(HttpVerticle http, String dispatcher, String providerWork) {
   }
 
   private WebhookService(Vertx vertx, ServiceContext context, Deployed deployed, String developmentKey) {
@@ -135,20 +135,23 @@ public final class WebhookService {
     int httpInstances = ctx.config().httpInstances;
     List<HttpVerticle> http = new CopyOnWriteArrayList<>();
     Future<String> dispatcher = vertx.deployVerticle(new OutboxDispatcher(ctx));
-    return Future.all(
+    io.vertx.core.Deployable background = ctx.provider().background();
+    Future<String> providerWork = background == null ? Future.succeededFuture() : vertx.deployVerticle(background);
+    return Future.all(List.of(
         vertx.deployVerticle(new EndpointsVerticle(ctx)),
         vertx.deployVerticle(new RealtimeVerticle(ctx)),
         vertx.deployVerticle(new StatusVerticle(ctx, cm)),
         vertx.deployVerticle(new InitializationVerticle(ctx)),
         vertx.deployVerticle(new PlatformEventsVerticle(ctx)),
-        dispatcher)
+        dispatcher,
+        providerWork))
       // HTTP_INSTANCES verticles sharing the port (default 1: with port 0, instances may not share one port)
       .compose(v -> vertx.deployVerticle(() -> {
         HttpVerticle verticle = new HttpVerticle(ctx, contract, RealtimeRoutes.create(vertx, ctx));
         http.add(verticle);
         return verticle;
       }, new DeploymentOptions().setInstances(httpInstances)))
-      .map(id -> new Deployed(http.get(0), dispatcher.result()));
+      .map(id -> new Deployed(http.get(0), dispatcher.result(), providerWork.result()));
   }
 
   public Vertx vertx() {
@@ -174,7 +177,10 @@ public final class WebhookService {
    * Vert.x (and the pool with it), then stops an embedded database this instance owns.
    */
   public Future<Void> stop() {
-    CompletionStage<Void> stopped = vertx.undeploy(deployed.dispatcher()).toCompletionStage()
+    CompletionStage<Void> stopped = vertx.undeploy(deployed.dispatcher())
+      // then the provider's own work (the built-in delivery ends its attempts and hands back its claims)
+      .transform(v -> deployed.providerWork() == null ? Future.<Void>succeededFuture() : vertx.undeploy(deployed.providerWork()))
+      .toCompletionStage()
       .handle((v, err) -> (Void) null) // the rest stops anyway
       // called on one of this Vert.x's event loops, close() would complete on a loop it has shut down
       .thenComposeAsync(v -> vertx.close().toCompletionStage(), ForkJoinPool.commonPool())

@@ -3,6 +3,7 @@ package io.daytona.webhooks.provider;
 import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.db.Database;
 import io.daytona.webhooks.events.EventTypes;
+import io.daytona.webhooks.provider.builtin.BuiltinProvider;
 import io.daytona.webhooks.provider.svix.SvixProvider;
 import io.vertx.core.Vertx;
 
@@ -11,7 +12,6 @@ import java.util.List;
 /** Builds the delivery provider {@code DELIVERY_PROVIDER} names. */
 public final class Providers {
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Providers.class);
 
   private Providers() {
   }
@@ -28,16 +28,7 @@ public final class Providers {
   public static DeliveryProvider create(Vertx vertx, ServiceConfig config, Database database, DeliveryListener listener) {
     return switch (config.deliveryProvider) {
       case SVIX -> new SvixProvider(vertx, config.svix, platformTypes());
-      case BUILTIN -> {
-        // the built-in delivery implements this same port; until it ships, builtin means "not configured"
-        LOG.warn("DELIVERY_PROVIDER=builtin: the built-in delivery is not available in this version yet; accepted "
-          + "events wait in the outbox. Set SVIX_AUTH_TOKEN (and SVIX_SERVER_URL for a self-hosted Svix) to deliver.");
-        yield new SvixProvider(vertx, unconfigured(config.svix), platformTypes());
-      }
+      case BUILTIN -> new BuiltinProvider(database.pool(), config.builtin, config.outbox.pollInterval(), listener);
     };
-  }
-
-  private static ServiceConfig.SvixSettings unconfigured(ServiceConfig.SvixSettings s) {
-    return new ServiceConfig.SvixSettings(null, s.serverUrl(), s.callDeadline(), s.workerThreads(), s.healthInterval());
   }
 }
