@@ -31,7 +31,6 @@ import java.util.concurrent.ThreadLocalRandom;
 final class DeliveryVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryVerticle.class);
-  private static final Duration LEASE_MARGIN = Duration.ofSeconds(30);
   private static final Duration PRUNE_EVERY = Duration.ofHours(1);
   private static final int PRUNE_BATCH = 1000;
 
@@ -105,7 +104,8 @@ final class DeliveryVerticle extends VerticleBase {
     }
     claiming = true;
     again = false;
-    Duration lease = settings.timeout().plus(LEASE_MARGIN);
+    // an attempt ends within the timeout; the margin covers recording it on a loaded database
+    Duration lease = settings.timeout().plus(Duration.ofMillis(Math.max(10_000, settings.timeout().toMillis())));
     store.claim(owner, free, settings.endpointConcurrency(), lease).onComplete(claimed -> {
       claiming = false;
       if (claimed.failed()) {

@@ -26,6 +26,7 @@ final class Receiver {
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final Map<String, ConcurrentLinkedQueue<Consumer<HttpServerRequest>>> plans = new ConcurrentHashMap<>();
   private HttpServer server;
+  private volatile long delayMs;
 
   Receiver(Vertx vertx) {
     this.vertx = vertx;
@@ -36,15 +37,21 @@ final class Receiver {
       received.add(new Received(req.path(), MultiMap.caseInsensitiveMultiMap().addAll(req.headers()),
         body.toString(), System.nanoTime()));
       Consumer<HttpServerRequest> plan = plans.getOrDefault(req.path(), new ConcurrentLinkedQueue<>()).poll();
-      if (plan == null) {
-        req.response().setStatusCode(200).end("ok");
+      Runnable answer = plan == null ? () -> req.response().setStatusCode(200).end("ok") : () -> plan.accept(req);
+      if (delayMs > 0) {
+        vertx.setTimer(delayMs, t -> answer.run());
       } else {
-        plan.accept(req);
+        answer.run();
       }
     })).listen(0, "127.0.0.1").map(s -> {
       server = s;
       return this;
     });
+  }
+
+  /** Every answer from now on comes {@code delay} after its request (zero: at once). */
+  void delay(java.time.Duration delay) {
+    delayMs = delay.toMillis();
   }
 
   int port() {
