@@ -243,6 +243,117 @@ class BuiltinDeliveryTest {
     assertThat(receiver.at(path)).hasSize(3);
   }
 
+  @Test
+  void anEndpointFailingLongerThanTheDisableAfterHoursIsDisabledAndAnnounced() {
+    String org = newOrg();
+    List<JsonObject> live = listen(org);
+    String path = "/failing/" + org;
+    Endpoint endpoint = createEndpoint(org, path);
+    // it has been failing for 121 hours (the default limit is 120)
+    await(service.context().database().pool()
+      .preparedQuery("UPDATE builtin_endpoints SET failing_since = now() - interval '121 hours' WHERE id = $1")
+      .execute(io.vertx.sqlclient.Tuple.of(endpoint.id())));
+    receiver.thenStatus(path, 500);
+    send(org, "custom.failing", new JsonObject());
+
+    until(() -> await(provider().getEndpoint(org, endpoint.id())).disabled());
+    until(() -> live.stream().anyMatch(m -> "endpoint.updated".equals(m.getString("type"))));
+    JsonObject data = live.stream().filter(m -> "endpoint.updated".equals(m.getString("type"))).findFirst()
+      .orElseThrow().getJsonObject("data");
+    assertThat(data.getBoolean("disabled")).isTrue();
+    assertThat(data.getString("reason")).contains("DELIVERY_DISABLE_AFTER_HOURS");
+  }
+
+  @Test
+  void aSuccessEndsTheRunOfFailuresSoTheEndpointStaysEnabled() {
+    String org = newOrg();
+    String path = "/recovering/" + org;
+    Endpoint endpoint = createEndpoint(org, path);
+    await(service.context().database().pool()
+      .preparedQuery("UPDATE builtin_endpoints SET failing_since = now() - interval '121 hours' WHERE id = $1")
+      .execute(io.vertx.sqlclient.Tuple.of(endpoint.id())));
+    send(org, "custom.recovering", new JsonObject());
+    until(() -> receiver.at(path).size() == 1);
+    receiver.thenStatus(path, 500);
+    String eventId = send(org, "custom.recovering", new JsonObject());
+    List<Attempt> attempts = untilAttempts(org, untilMessage(org, eventId).id(), 1);
+    assertThat(attempts.get(attempts.size() - 1).status()).isEqualTo(Attempt.Status.FAILED);
+    assertThat(await(provider().getEndpoint(org, endpoint.id())).disabled()).isFalse();
+  }
+
+  @Test
+  void resendMakesOneManualAttemptWithTheSameWebhookId() {
+    String org = newOrg();
+    String path = "/resend/" + org;
+    Endpoint endpoint = createEndpoint(org, path);
+    String eventId = send(org, "custom.resend", new JsonObject().put("r", 1));
+    until(() -> receiver.at(path).size() == 1);
+    Message message = await(provider().getMessage(org, eventId));
+
+    await(provider().resend(org, message.id(), endpoint.id()));
+    until(() -> receiver.at(path).size() == 2);
+    assertThat(receiver.at(path).get(1).headers().get("webhook-id")).isEqualTo(message.id());
+    List<Attempt> attempts = untilAttempts(org, message.id(), 2);
+    assertThat(attempts.get(0).trigger()).isEqualTo(Attempt.Trigger.MANUAL);
+    assertThat(attempts.get(1).trigger()).isEqualTo(Attempt.Trigger.SCHEDULED);
+    // another organization's ids are not found
+    assertThat(io.daytona.webhooks.provider.ProviderFailure.is(
+      await(provider().resend(newOrg(), message.id(), endpoint.id()).map(v -> (Throwable) null).otherwise(e -> e)),
+      io.daytona.webhooks.provider.ProviderFailure.Kind.NOT_FOUND)).isTrue();
+  }
+
+  @Test
+  void recoverAttemptsAgainOnlyTheDeliveriesThatFailedInItsWindow() {
+    String org = newOrg();
+    String path = "/recover/" + org;
+    Endpoint endpoint = createEndpoint(org, path);
+    for (int i = 0; i < 6; i++) {
+      receiver.thenStatus(path, 500);
+    }
+    String a = send(org, "custom.recover", new JsonObject().put("m", "a"));
+    String b = send(org, "custom.recover", new JsonObject().put("m", "b"));
+    // both end failed after the first attempt and the two retries
+    until(() -> receiver.at(path).size() == 6);
+    untilAttempts(org, untilMessage(org, a).id(), 3);
+    untilAttempts(org, untilMessage(org, b).id(), 3);
+    until(() -> await(provider().listAttemptsByEndpoint(org, endpoint.id(),
+      new AttemptQuery(PageRequest.first(50), Attempt.Status.PENDING))).data().isEmpty()
+      && await(provider().listAttemptsByEndpoint(org, endpoint.id(),
+      new AttemptQuery(PageRequest.first(50), Attempt.Status.SENDING))).data().isEmpty());
+
+    java.time.Instant now = java.time.Instant.now();
+    // a window that ended before they failed: nothing
+    await(provider().recover(org, endpoint.id(), now.minusSeconds(3600), now.minusSeconds(1800)));
+    String marker = send(org, "custom.recover-marker", new JsonObject());
+    until(() -> receiver.at(path).size() == 7);
+    untilAttempts(org, untilMessage(org, marker).id(), 1);
+    assertThat(receiver.at(path)).hasSize(7);
+
+    await(provider().recover(org, endpoint.id(), now.minusSeconds(600), null));
+    until(() -> receiver.at(path).size() == 9);
+    assertThat(receiver.at(path).subList(7, 9)).extracting(r -> new JsonObject(r.body()).getString("m"))
+      .containsExactlyInAnyOrder("a", "b");
+  }
+
+  @Test
+  void aTestEventGoesToThatEndpointOnlyWithTheTypesExample() {
+    String org = newOrg();
+    String path = "/example/" + org;
+    String other = "/example-other/" + org;
+    Endpoint endpoint = createEndpoint(org, path);
+    createEndpoint(org, other);
+    JsonObject example = new JsonObject().put("id", "sb-1").put("organizationId", org).put("state", "started");
+    Message made = await(provider().sendExample(org, endpoint.id(),
+      new io.daytona.webhooks.provider.EventType("sandbox.created", "a sandbox", null, example)));
+    until(() -> receiver.at(path).size() == 1);
+    assertThat(new JsonObject(receiver.at(path).get(0).body())).isEqualTo(example);
+    assertThat(receiver.at(path).get(0).headers().get("webhook-id")).isEqualTo(made.id());
+    String marker = send(org, "custom.example-marker", new JsonObject());
+    until(() -> receiver.at(other).size() == 1);
+    assertThat(new JsonObject(receiver.at(other).get(0).body()).containsKey("state")).isFalse();
+    assertThat(marker).isNotBlank();
+  }
+
   // ---------------------------------------------------------------- fan-out, secrets
 
   @Test
