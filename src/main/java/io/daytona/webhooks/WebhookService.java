@@ -103,7 +103,7 @@ public final class WebhookService {
           LOG.info("Database: {}", db.description());
           MeterRegistry meters = BackendRegistries.getNow(registryName);
           ApiKeys keys = new ApiKeys(db.pool());
-          DeliveryProvider provider = Providers.create(vertx, config, db, new RealtimeDeliveryListener(vertx));
+          DeliveryProvider provider = Providers.create(vertx, config, db, meters, new RealtimeDeliveryListener(vertx));
           ServiceContext ctx = new ServiceContext(vertx, config, db, keys, new Authenticator(vertx, config, keys, new PortalTokens(db.pool())), meters,
             registryName, provider);
           Future<String> devKey = config.developmentAuth()
