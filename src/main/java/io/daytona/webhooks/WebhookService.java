@@ -7,6 +7,9 @@ import io.daytona.webhooks.cluster.Clustering;
 import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.db.Database;
 import io.daytona.webhooks.delivery.OutboxDispatcher;
+import io.daytona.webhooks.delivery.OutboxEventsVerticle;
+import io.daytona.webhooks.events.EventCatalogVerticle;
+import io.daytona.webhooks.messages.MessagesVerticle;
 import io.daytona.webhooks.events.PlatformEventsVerticle;
 import io.daytona.webhooks.http.HttpVerticle;
 import io.daytona.webhooks.http.SafeServerMetrics;
@@ -139,6 +142,9 @@ public final class WebhookService {
     Future<String> providerWork = background == null ? Future.succeededFuture() : vertx.deployVerticle(background);
     return Future.all(List.of(
         vertx.deployVerticle(new EndpointsVerticle(ctx)),
+        vertx.deployVerticle(new MessagesVerticle(ctx)),
+        vertx.deployVerticle(new OutboxEventsVerticle(ctx)),
+        vertx.deployVerticle(new EventCatalogVerticle(ctx)),
         vertx.deployVerticle(new RealtimeVerticle(ctx)),
         vertx.deployVerticle(new StatusVerticle(ctx, cm)),
         vertx.deployVerticle(new InitializationVerticle(ctx)),
