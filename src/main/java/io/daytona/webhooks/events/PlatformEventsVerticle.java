@@ -39,12 +39,14 @@ public final class PlatformEventsVerticle extends VerticleBase {
   private final ServiceContext ctx;
   private final OutboxRepository repository;
   private final OutboxMetrics metrics;
+  private final CustomEventTypes customTypes;
   private OutboxWriter writer;
 
   public PlatformEventsVerticle(ServiceContext ctx) {
     this.ctx = ctx;
     this.repository = new OutboxRepository(ctx.database());
     this.metrics = new OutboxMetrics(ctx.meters());
+    this.customTypes = new CustomEventTypes(ctx.database());
   }
 
   @Override
@@ -123,7 +125,9 @@ public final class PlatformEventsVerticle extends VerticleBase {
       return Future.failedFuture(ApiError.badRequest("/eventId", "must be 1-256 characters of a-z A-Z 0-9 . _ -"));
     }
     String payload = body.getJsonObject("payload").encode();
-    return writer.write(new NewEvent(org, eventType, eventId, payload, "api"))
+    // the catalog lists the custom types in use (recorded once per node; never fails the send)
+    return customTypes.record(List.of(eventType))
+      .compose(v -> writer.write(new NewEvent(org, eventType, eventId, payload, "api")))
       .recover(err -> Future.failedFuture(new ApiError(503, "The event could not be stored; send it again.")))
       .compose(inserted -> inserted
         ? Future.succeededFuture(accepted(eventId, eventType, org, "queued", false))
