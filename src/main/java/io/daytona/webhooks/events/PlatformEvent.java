@@ -1,5 +1,6 @@
 package io.daytona.webhooks.events;
 
+import io.daytona.webhooks.OrganizationIds;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
@@ -22,7 +23,7 @@ public record PlatformEvent(String eventType, String organizationId, String even
 
   /** Larger bodies are refused (and dead-lettered). */
   public static final int MAX_BODY_BYTES = 256 * 1024;
-  /** Ids of organizations and resources. */
+  /** Ids of resources (organization ids follow {@link OrganizationIds}). */
   public static final Pattern ID = Pattern.compile("^[A-Za-z0-9._-]{1,256}$");
   /** Svix's eventId rule. */
   public static final Pattern EVENT_ID = Pattern.compile("^[a-zA-Z0-9._-]{1,256}$");
@@ -58,7 +59,10 @@ public record PlatformEvent(String eventType, String organizationId, String even
     if (json.encode().getBytes(StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {
       throw new BadEvent("body: larger than " + MAX_BODY_BYTES + " bytes");
     }
-    String organizationId = id(json, "organizationId");
+    String organizationId = string(json, "organizationId");
+    if (!OrganizationIds.valid(organizationId)) {
+      throw new BadEvent("organizationId: " + OrganizationIds.RULE);
+    }
     String resourceId = id(json, "id");
     String eventId = headers == null ? null : headers.get("eventId");
     String field = "eventId header";
@@ -104,7 +108,7 @@ public record PlatformEvent(String eventType, String organizationId, String even
     throw new BadEvent("body: must be a JSON object");
   }
 
-  private static String id(JsonObject json, String field) {
+  private static String string(JsonObject json, String field) {
     Object v = json.getValue(field);
     if (v == null) {
       throw new BadEvent(field + ": required");
@@ -112,6 +116,11 @@ public record PlatformEvent(String eventType, String organizationId, String even
     if (!(v instanceof String s)) {
       throw new BadEvent(field + ": must be a string");
     }
+    return s;
+  }
+
+  private static String id(JsonObject json, String field) {
+    String s = string(json, field);
     if (!ID.matcher(s).matches()) {
       throw new BadEvent(field + ": must be 1-256 characters of A-Z a-z 0-9 . _ -");
     }

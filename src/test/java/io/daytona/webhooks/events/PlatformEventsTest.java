@@ -213,6 +213,9 @@ class PlatformEventsTest {
       {new JsonObject().put("id", "a"), "organizationId:"},
       {new JsonObject().put("id", "a").put("organizationId", 42), "organizationId:"},
       {new JsonObject().put("id", "a").put("organizationId", "bad org!"), "organizationId:"},
+      {new JsonObject().put("id", "a").put("organizationId", "."), "organizationId:"},
+      {new JsonObject().put("id", "a").put("organizationId", ".."), "organizationId:"},
+      {new JsonObject().put("id", "a").put("organizationId", "o".repeat(257)), "organizationId:"},
       {new JsonObject().put("organizationId", "o1"), "id:"},
       {new JsonObject().put("id", "a").put("organizationId", "o1").put("eventId", "has space"), "eventId:"},
       {new JsonObject().put("id", "a").put("organizationId", "o1").put("blob", big), "body:"},
@@ -251,6 +254,21 @@ class PlatformEventsTest {
     assertThat(count("SELECT count(*) FROM dead_letters WHERE address = 'volume.state.updated' "
       + "AND reason = 'organizationId: required' AND body = '{\"id\":\"v\"}'")).isEqualTo(1);
     assertThat(metric("webhooks_events_dead_lettered_total")).isEqualTo(cases.length + 3);
+  }
+
+  @Test
+  void organizationCreatedWithABadIdIsDeadLetteredAndNothingIsRecorded() throws Exception {
+    for (String id : new String[] {".", "..", "", "a/b", "o".repeat(257)}) {
+      ReplyException failure = catchThrowableOfType(ReplyException.class,
+        () -> block(bus().eventBus().request("organization.created", new JsonObject().put("id", id).put("name", "n")), WAIT));
+      assertThat(failure).as(id).isNotNull();
+      assertThat(failure.failureCode()).as(id).isEqualTo(400);
+      assertThat(failure.getMessage()).as(id).contains("/id");
+    }
+    assertThat(count("SELECT count(*) FROM dead_letters WHERE address = 'organization.created'")).isEqualTo(5);
+    assertThat(count("SELECT count(*) FROM organization_initializations")).isZero();
+    assertThat(standIn.app(".")).isEmpty();
+    assertThat(standIn.app("..")).isEmpty();
   }
 
   @Test

@@ -95,6 +95,25 @@ class HttpContractTest {
   }
 
   @Test
+  void badOrganizationIdsNeverReachAnOperation() throws Exception {
+    String admin = "Bearer " + TestTokens.admin(vertx);
+    for (String id : List.of("%2E", "%2E%2E", ".%2E")) {
+      HttpResponse<Buffer> r = await(client.post("/api/webhooks/organizations/" + id + "/initialize")
+        .putHeader("Authorization", admin).send());
+      problem(r, 404);
+    }
+    // what the contract's pattern lets through, the organization id rule still refuses
+    HttpResponse<Buffer> r = await(client.post("/api/webhooks/organizations/org%0A/initialize")
+      .putHeader("Authorization", admin).send());
+    assertThat(pointers(problem(r, 400))).containsExactly("/path/organizationId");
+    try (Connection c = TestDatabase.connect(databaseUrl);
+         ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM organization_initializations")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isZero();
+    }
+  }
+
+  @Test
   void bodiesOverOneMebibyteAre413() throws Exception {
     String big = "{\"eventType\":\"custom.big\",\"payload\":{\"blob\":\"" + "a".repeat(1024 * 1024) + "\"}}";
     HttpResponse<Buffer> r = await(client.post("/api/webhooks/organizations/org-1/send")
