@@ -1,17 +1,20 @@
 package io.daytona.webhooks.events;
 
+import io.daytona.webhooks.Hashing;
 import io.daytona.webhooks.OrganizationIds;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -48,7 +51,7 @@ public record PlatformEvent(String eventType, String organizationId, String even
     if (body instanceof Buffer b) {
       return b.toString(StandardCharsets.UTF_8);
     }
-    if (body instanceof io.vertx.core.json.JsonArray a) {
+    if (body instanceof JsonArray a) {
       return a.encode();
     }
     return String.valueOf(body);
@@ -128,23 +131,41 @@ public record PlatformEvent(String eventType, String organizationId, String even
   }
 
   /**
-   * {@code <eventType>_<first 40 hex of SHA-256(eventType, id, timestamp field and value)>}: the same
-   * event published again gets the same id. The timestamp is the one the event type implies
-   * ({@code createdAt} for *.created, {@code removedAt} for *.removed, {@code lastUsedAt},
-   * {@code updatedAt}), else the first of updatedAt, removedAt, lastUsedAt, createdAt it carries; an
-   * event without any gets a fresh one (it cannot be told from a later, equal event).
+   * {@code <eventType>_<first 40 hex of SHA-256(...)>} over the event type, the resource id and either the
+   * event's timestamp (field and value) or, when it carries none, the body's canonical JSON: the same event
+   * published again, or to every node, gets the same id, and nothing of it comes from the clock. The
+   * timestamp is the one the event type implies ({@code createdAt} for *.created, {@code removedAt} for
+   * *.removed, {@code lastUsedAt}, {@code updatedAt}), else the first of updatedAt, removedAt, lastUsedAt,
+   * createdAt it carries. Always fits Svix's eventId rule (the type is a platform type, the rest hex).
    */
   static String deriveEventId(String eventType, String resourceId, JsonObject json) {
     String field = timestampField(eventType, json);
-    String stamp = field == null ? "at=" + Instant.now() + "/" + System.nanoTime()
-      : field + "=" + json.getValue(field);
-    try {
-      byte[] hash = MessageDigest.getInstance("SHA-256")
-        .digest((eventType + "\n" + resourceId + "\n" + stamp).getBytes(StandardCharsets.UTF_8));
-      return eventType + "_" + HexFormat.of().formatHex(hash).substring(0, 40);
-    } catch (NoSuchAlgorithmException impossible) {
-      throw new IllegalStateException(impossible);
+    String basis = field == null ? "body=" + canonicalJson(json) : field + "=" + json.getValue(field);
+    String eventId = eventType + "_" + Hashing.sha256Hex(eventType + "\n" + resourceId + "\n" + basis).substring(0, 40);
+    if (!EVENT_ID.matcher(eventId).matches()) {
+      throw new IllegalStateException("derived eventId breaks Svix's rule: " + eventId);
     }
+    return eventId;
+  }
+
+  /** JSON text with every object's keys sorted, recursively (arrays keep their order); no whitespace. */
+  static String canonicalJson(Object value) {
+    return Json.encode(sorted(value));
+  }
+
+  /** (JsonObject and JsonArray iteration hands nested maps and lists over as JsonObject and JsonArray.) */
+  private static Object sorted(Object value) {
+    if (value instanceof JsonObject o) {
+      Map<String, Object> out = new TreeMap<>();
+      o.forEach(e -> out.put(e.getKey(), sorted(e.getValue())));
+      return out;
+    }
+    if (value instanceof JsonArray a) {
+      List<Object> out = new ArrayList<>(a.size());
+      a.forEach(v -> out.add(sorted(v)));
+      return out;
+    }
+    return value;
   }
 
   private static String timestampField(String eventType, JsonObject json) {

@@ -205,6 +205,36 @@ class PlatformEventsTest {
   }
 
   @Test
+  void withoutATimestampTheEventIdComesFromTheCanonicalBodyNeverTheClock() throws Exception {
+    ensureApp("org-nots");
+    JsonObject event = new JsonObject().put("id", "sb-7").put("organizationId", "org-nots").put("state", "started")
+      .put("labels", new JsonObject().put("b", 2).put("a", new JsonArray().add(new JsonObject().put("y", 1).put("x", 0))));
+    // the same content, every object's keys in another order
+    JsonObject reordered = new JsonObject().put("labels", new JsonObject()
+        .put("a", new JsonArray().add(new JsonObject().put("x", 0).put("y", 1))).put("b", 2))
+      .put("state", "started").put("organizationId", "org-nots").put("id", "sb-7");
+    JsonObject first = request("sandbox.desired-state.updated", event, new DeliveryOptions());
+    JsonObject again = request("sandbox.desired-state.updated", reordered, new DeliveryOptions());
+    String eventId = first.getString("eventId");
+    assertThat(eventId).matches("^[a-zA-Z0-9._-]{1,256}$").startsWith("sandbox.desired-state.updated_");
+    assertThat(again.getString("eventId")).isEqualTo(eventId);
+    assertThat(again.getBoolean("duplicate")).isTrue();
+
+    // other content, another resource or another type: another event
+    JsonObject otherState = request("sandbox.desired-state.updated", event.copy().put("state", "stopped"), new DeliveryOptions());
+    JsonObject otherArrayOrder = request("sandbox.desired-state.updated", event.copy().put("labels", new JsonObject()
+      .put("b", 2).put("a", new JsonArray().add(new JsonObject().put("y", 1).put("x", 0)).add(1))), new DeliveryOptions());
+    JsonObject otherResource = request("sandbox.desired-state.updated", event.copy().put("id", "sb-8"), new DeliveryOptions());
+    JsonObject otherType = request("sandbox.state.updated", event, new DeliveryOptions());
+    assertThat(java.util.List.of(eventId, otherState.getString("eventId"), otherArrayOrder.getString("eventId"),
+      otherResource.getString("eventId"), otherType.getString("eventId"))).doesNotHaveDuplicates();
+
+    awaitMessage(eventId);
+    assertThat(standIn.messagesCreated(eventId)).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM event_outbox WHERE organization_id = 'org-nots'")).isEqualTo(5);
+  }
+
+  @Test
   void badBodiesAreDeadLetteredWithAFailureNamingTheField() throws Exception {
     String big = "x".repeat(PlatformEvent.MAX_BODY_BYTES + 10);
     Object[][] cases = {
