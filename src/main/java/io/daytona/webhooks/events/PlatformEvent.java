@@ -24,8 +24,6 @@ import java.util.regex.Pattern;
  */
 public record PlatformEvent(String eventType, String organizationId, String eventId, JsonObject payload) {
 
-  /** Larger bodies are refused (and dead-lettered). */
-  public static final int MAX_BODY_BYTES = 256 * 1024;
   /** Ids of resources (organization ids follow {@link OrganizationIds}). */
   public static final Pattern ID = Pattern.compile("^[A-Za-z0-9._-]{1,256}$");
   /** Svix's eventId rule. */
@@ -33,11 +31,27 @@ public record PlatformEvent(String eventType, String organizationId, String even
   /** The fields that date an event, in the order they are looked for when the event type does not say. */
   static final List<String> TIMESTAMP_FIELDS = List.of("updatedAt", "removedAt", "lastUsedAt", "createdAt");
 
-  /** A body that cannot be accepted; the message names the field. */
+  /** A body that cannot be accepted; the message names the field, the status is 400 or 413 (too large). */
   public static final class BadEvent extends RuntimeException {
+    private final int status;
+
     public BadEvent(String message) {
-      super(message, null, false, false);
+      this(400, message);
     }
+
+    public BadEvent(int status, String message) {
+      super(message, null, false, false);
+      this.status = status;
+    }
+
+    /** The failure code the requester gets. */
+    public int status() {
+      return status;
+    }
+  }
+
+  private static BadEvent tooLarge(int maxBytes) {
+    return new BadEvent(413, "body: larger than MAX_PAYLOAD_BYTES (" + maxBytes + " bytes)");
   }
 
   /** The body as JSON text, as far as it can be told (for the dead-letter table). */
@@ -57,10 +71,11 @@ public record PlatformEvent(String eventType, String organizationId, String even
     return String.valueOf(body);
   }
 
-  public static PlatformEvent parse(String eventType, MultiMap headers, Object body) {
-    JsonObject json = object(body);
-    if (json.encode().getBytes(StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {
-      throw new BadEvent("body: larger than " + MAX_BODY_BYTES + " bytes");
+  /** @param maxBytes {@code MAX_PAYLOAD_BYTES}: the largest body, as encoded JSON (413 beyond) */
+  public static PlatformEvent parse(String eventType, MultiMap headers, Object body, int maxBytes) {
+    JsonObject json = object(body, maxBytes);
+    if (json.encode().getBytes(StandardCharsets.UTF_8).length > maxBytes) {
+      throw tooLarge(maxBytes);
     }
     String organizationId = string(json, "organizationId");
     if (!OrganizationIds.valid(organizationId)) {
@@ -90,14 +105,15 @@ public record PlatformEvent(String eventType, String organizationId, String even
     return new PlatformEvent(eventType, organizationId, eventId, payload);
   }
 
-  private static JsonObject object(Object body) {
+  private static JsonObject object(Object body, int maxBytes) {
     if (body instanceof JsonObject o) {
       return o;
     }
     if (body instanceof String || body instanceof Buffer) {
       String text = rawText(body);
-      if (text.length() > MAX_BODY_BYTES) {
-        throw new BadEvent("body: larger than " + MAX_BODY_BYTES + " bytes");
+      // no fewer bytes than characters: too large before it is parsed
+      if (text.length() > maxBytes) {
+        throw tooLarge(maxBytes);
       }
       try {
         Object parsed = io.vertx.core.json.Json.decodeValue(text);

@@ -99,6 +99,10 @@ public final class InitializationVerticle extends VerticleBase {
     String name;
     try {
       body = bodyOf(msg.body());
+      int maxBytes = ctx.config().limits.maxPayloadBytes();
+      if (body.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxBytes) {
+        throw new ApiError(413, "body: larger than MAX_PAYLOAD_BYTES (" + maxBytes + " bytes)");
+      }
       org = body.getValue("id") instanceof String s ? s : null;
       if (!OrganizationIds.valid(org)) {
         throw ApiError.badRequest("/id", "id is required and " + OrganizationIds.RULE);

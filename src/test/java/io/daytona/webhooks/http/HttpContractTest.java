@@ -123,6 +123,29 @@ class HttpContractTest {
   }
 
   @Test
+  void sendPayloadsOverMaxPayloadBytesAre413() throws Exception {
+    String admin = "Bearer " + TestTokens.admin(vertx);
+    JsonObject over = new JsonObject().put("eventType", "custom.big")
+      .put("payload", new JsonObject().put("blob", "a".repeat(262_144))); // the default MAX_PAYLOAD_BYTES
+    HttpResponse<Buffer> r = await(client.post("/api/webhooks/organizations/org-big/send")
+      .putHeader("Authorization", admin).sendJsonObject(over));
+    JsonObject problem = problem(r, 413);
+    assertThat(pointers(problem)).containsExactly("/payload");
+    assertThat(problem.getString("detail")).contains("MAX_PAYLOAD_BYTES");
+
+    JsonObject fits = new JsonObject().put("eventType", "custom.big")
+      .put("payload", new JsonObject().put("blob", "a".repeat(262_144 - 20)));
+    HttpResponse<Buffer> accepted = await(client.post("/api/webhooks/organizations/org-big/send")
+      .putHeader("Authorization", admin).sendJsonObject(fits));
+    assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
+    try (Connection c = TestDatabase.connect(databaseUrl); ResultSet rs = c.createStatement().executeQuery(
+      "SELECT count(*) FROM event_outbox WHERE organization_id = 'org-big'")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isEqualTo(1);
+    }
+  }
+
+  @Test
   void badInputNeverReachesTheDatabase() throws Exception {
     post("/api/webhooks/organizations/org-1/send", new JsonObject().put("eventType", "a b").put("payload", new JsonObject()));
     post("/api/webhooks/organizations/org-1/endpoints", new JsonObject().put("url", "javascript:alert(1)"));
