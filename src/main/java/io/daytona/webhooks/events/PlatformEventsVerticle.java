@@ -15,11 +15,13 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -28,7 +30,8 @@ import java.util.UUID;
  * Accepts events into the outbox: the platform events arriving on the clustered bus (send,
  * publish or request, from any node) and the custom webhooks of {@code POST …/send}. An event is
  * acknowledged only once committed; a platform message that cannot be accepted is kept in
- * {@code dead_letters} with the reason (and the requester gets a 400 failure naming the field).
+ * {@code dead_letters} with the reason (and the requester gets a 400 failure naming the field, 413 for a
+ * body over {@code MAX_PAYLOAD_BYTES}).
  */
 public final class PlatformEventsVerticle extends VerticleBase {
 
@@ -66,10 +69,10 @@ public final class PlatformEventsVerticle extends VerticleBase {
   private void accept(String address, Message<Object> msg) {
     PlatformEvent event;
     try {
-      event = PlatformEvent.parse(address, msg.headers(), msg.body());
+      event = PlatformEvent.parse(address, msg.headers(), msg.body(), ctx.config().limits.maxPayloadBytes());
     } catch (BadEvent bad) {
       deadLetter(address, msg.headers(), msg.body(), bad.getMessage())
-        .onComplete(ar -> msg.fail(400, bad.getMessage()));
+        .onComplete(ar -> msg.fail(bad.status(), bad.getMessage()));
       return;
     } catch (RuntimeException unexpected) {
       LOG.error("Checking a {} message failed", address, unexpected);
@@ -125,6 +128,12 @@ public final class PlatformEventsVerticle extends VerticleBase {
       return Future.failedFuture(ApiError.badRequest("/eventId", "must be 1-256 characters of a-z A-Z 0-9 . _ -"));
     }
     String payload = body.getJsonObject("payload").encode();
+    int maxBytes = ctx.config().limits.maxPayloadBytes();
+    if (payload.length() > maxBytes || payload.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
+      String detail = "payload: larger than MAX_PAYLOAD_BYTES (" + maxBytes + " bytes as JSON)";
+      return Future.failedFuture(new ApiError(413, detail, null, new JsonArray()
+        .add(new JsonObject().put("pointer", "/payload").put("message", detail))));
+    }
     // the catalog lists the custom types in use (recorded once per node; never fails the send)
     return customTypes.record(List.of(eventType))
       .compose(v -> writer.write(new NewEvent(org, eventType, eventId, payload, "api")))

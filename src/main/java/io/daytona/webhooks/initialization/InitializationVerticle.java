@@ -1,5 +1,6 @@
 package io.daytona.webhooks.initialization;
 
+import io.daytona.webhooks.OrganizationIds;
 import io.daytona.webhooks.ServiceContext;
 import io.daytona.webhooks.bus.Addresses;
 import io.daytona.webhooks.bus.ApiConsumer;
@@ -23,7 +24,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Organization initialization: the provider's application and the preconfigured endpoints of each organization.
@@ -43,8 +43,6 @@ public final class InitializationVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(InitializationVerticle.class);
 
-  /** Svix's id rule, which the organization id becomes the application uid under. */
-  static final Pattern ORGANIZATION_ID = Pattern.compile("^[A-Za-z0-9._-]{1,256}$");
   static final String OP_RETRY = "retry-failed-initializations";
   static final String OP_UPDATE = "update-all-endpoints";
   private static final int PAGE_SIZE = 100;
@@ -101,9 +99,13 @@ public final class InitializationVerticle extends VerticleBase {
     String name;
     try {
       body = bodyOf(msg.body());
+      int maxBytes = ctx.config().limits.maxPayloadBytes();
+      if (body.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxBytes) {
+        throw new ApiError(413, "body: larger than MAX_PAYLOAD_BYTES (" + maxBytes + " bytes)");
+      }
       org = body.getValue("id") instanceof String s ? s : null;
-      if (org == null || !ORGANIZATION_ID.matcher(org).matches()) {
-        throw ApiError.badRequest("/id", "id is required: 1-256 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
+      if (!OrganizationIds.valid(org)) {
+        throw ApiError.badRequest("/id", "id is required and " + OrganizationIds.RULE);
       }
       Object n = body.getValue("name");
       if (n != null && !(n instanceof String)) {

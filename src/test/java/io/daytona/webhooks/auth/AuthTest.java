@@ -108,6 +108,30 @@ class AuthTest {
   }
 
   @Test
+  void aTokenWithoutExpIs401() throws Exception {
+    String rsNoExp = rs256(claims("u1", "org-a"), ISSUER, AUDIENCE, false);
+    assertProblem(get("/api/webhooks/organizations/org-a/initialization-status", "Bearer " + rsNoExp, null), 401);
+    String hsNoExp = TestTokens.hs256Exactly(vertx, TestTokens.SECRET, claims("u1", "org-a"),
+      new JWTOptions().setIssuer(ISSUER).setAudience(java.util.List.of(AUDIENCE)));
+    HttpResponse<Buffer> r = get("/api/webhooks/organizations/org-a/initialization-status", "Bearer " + hsNoExp, null);
+    assertProblem(r, 401);
+    assertThat(r.bodyAsJsonObject().getString("detail")).contains("exp");
+    // the same claims with exp pass
+    assertThat(get("/api/webhooks/organizations/org-a/initialization-status",
+      "Bearer " + rs256(claims("u1", "org-a"), ISSUER, AUDIENCE), null).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aTokenWhoseNbfLiesAheadIs401() throws Exception {
+    long now = Instant.now().getEpochSecond();
+    JsonObject notYet = claims("u1", "org-a").put("nbf", now + 600);
+    assertProblem(get("/api/webhooks/organizations/org-a/initialization-status", "Bearer " + rs256(notYet, ISSUER, AUDIENCE), null), 401);
+    JsonObject alreadyValid = claims("u1", "org-a").put("nbf", now - 60);
+    assertThat(get("/api/webhooks/organizations/org-a/initialization-status",
+      "Bearer " + rs256(alreadyValid, ISSUER, AUDIENCE), null).statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void wrongIssuerOrAudienceIs401() throws Exception {
     assertProblem(get("/api/webhooks/status", "Bearer " + rs256(claims("u1", "org-a"), "https://evil.test", AUDIENCE), null), 401);
     assertProblem(get("/api/webhooks/status", "Bearer " + rs256(claims("u1", "org-a"), ISSUER, "other-service"), null), 401);
@@ -204,12 +228,20 @@ class AuthTest {
       .put("roles", new JsonArray());
   }
 
+  /** Signed with the test's RSA key; an {@code exp} an hour ahead unless the claims carry one. */
   private static String rs256(JsonObject claims, String issuer, String audience) {
+    return rs256(claims, issuer, audience, !claims.containsKey("exp"));
+  }
+
+  private static String rs256(JsonObject claims, String issuer, String audience, boolean addExp) {
     String privatePem = "-----BEGIN PRIVATE KEY-----\n"
       + Base64.getMimeEncoder().encodeToString(rsa.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
     JWTAuth signer = JWTAuth.create(vertx, new JWTAuthOptions()
       .addPubSecKey(new PubSecKeyOptions().setAlgorithm("RS256").setBuffer(privatePem)));
     JWTOptions options = new JWTOptions().setAlgorithm("RS256").setIssuer(issuer).setAudience(java.util.List.of(audience));
+    if (addExp) {
+      options.setExpiresInSeconds(TestTokens.EXPIRES_IN_SECONDS);
+    }
     return signer.generateToken(claims, options);
   }
 
