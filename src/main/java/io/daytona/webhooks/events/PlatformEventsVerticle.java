@@ -17,7 +17,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +36,6 @@ public final class PlatformEventsVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(PlatformEventsVerticle.class);
   /** Dead-lettered bodies are kept up to this size. */
-  private static final int MAX_DEAD_LETTER_CHARS = 1024 * 1024;
 
   private final ServiceContext ctx;
   private final OutboxRepository repository;
@@ -90,30 +88,12 @@ public final class PlatformEventsVerticle extends VerticleBase {
       });
   }
 
-  /** Keeps the raw message with the reason; never fails (a failure to store is logged with the message). */
+  /** Keeps the raw message with the reason ({@link DeadLetters}); never fails. */
   private Future<Void> deadLetter(String address, MultiMap headers, Object body, String reason) {
     metrics.deadLettered(address);
-    JsonObject headerJson = new JsonObject();
-    if (headers != null) {
-      headers.names().forEach(n -> headerJson.put(n, headers.getAll(n).size() == 1 ? headers.get(n) : headers.getAll(n)));
-    }
-    String text = PlatformEvent.rawText(body);
-    String storedReason = reason;
-    if (text != null && text.length() > MAX_DEAD_LETTER_CHARS) {
-      text = text.substring(0, MAX_DEAD_LETTER_CHARS);
-      storedReason = reason + " (body truncated to " + MAX_DEAD_LETTER_CHARS + " characters)";
-    }
-    String bodyText = text;
-    LOG.warn("Dead-lettered a message on {}: {}", address, reason);
-    return ctx.database().pool()
-      .preparedQuery("INSERT INTO dead_letters (address, headers, body, reason) VALUES ($1, $2, $3, $4)")
-      .execute(Tuple.of(address, headerJson, bodyText, storedReason))
-      .<Void>mapEmpty()
-      .recover(err -> {
-        LOG.error("Could not store a dead letter of {} ({}): {}; body: {}", address, reason, err.getMessage(), bodyText);
-        return Future.succeededFuture();
-      });
+    return DeadLetters.keep(ctx.database().pool(), address, headers, body, reason);
   }
+
 
   // ---------------------------------------------------------------- custom webhooks
 
