@@ -385,7 +385,9 @@ final class BuiltinBenchmark {
       + String.format(Locale.ROOT, "| %,d | %.1f | %.0f | %.0f | %d MB (%d MB) | %.3f (%.3f) | %.3f |%n", DRAIN,
       measured.getDouble("seconds"), measured.getDouble("perSecond"), measured.getDouble("steadyPerSecond"),
       measured.getLong("rssPeakKb") / 1024, peakOverall / 1024, measured.getDouble("serviceCpuMsPerDelivery"),
-      measured.getDouble("serviceJitMsPerDelivery"), measured.getDouble("postgresCpuMsPerDelivery"));
+      measured.getDouble("serviceJitMsPerDelivery"), measured.getDouble("postgresCpuMsPerDelivery"))
+      + "\nDatabase work per delivery of this drain: " + describe(measured.getJsonObject("database work per delivery"))
+      + ".\n";
   }
 
   private JsonObject drainOnce(int n, int offset, String url, Process service, Receiver receiver, PgCpu pg,
@@ -404,6 +406,7 @@ final class BuiltinBenchmark {
       st.execute("VACUUM (ANALYZE) builtin_attempts");
       st.execute("CHECKPOINT");
     }
+    JsonObject counters = dbCounters(url);
     long before = receiver.total();
     Future<Long> tenth = receiver.reach(before + n / 10, false);
     Future<Long> ninetieth = receiver.reach(before + n * 9L / 10, false);
@@ -418,12 +421,15 @@ final class BuiltinBenchmark {
       start = System.nanoTime();
     }
     long end = await(all);
+    JsonObject r0 = new JsonObject();
     long[] cpuAfter = CpuClock.processMillis(Long.toString(service.pid()));
     double pgMs = (pg.millis() - pgBefore) / n;
     vertx.cancelTimer(sampler);
+    Thread.sleep(1_500); // PostgreSQL 14 reports a backend's counters at most every 500 ms, when it goes idle
+    r0.put("database work per delivery", perDelivery(counters, dbCounters(url), n));
     double seconds = (end - start) / 1e9;
     double steady = (n * 8 / 10) / ((await(ninetieth) - await(tenth)) / 1e9);
-    JsonObject r = new JsonObject().put("deliveries", n).put("seconds", seconds).put("perSecond", n / seconds)
+    JsonObject r = r0.put("deliveries", n).put("seconds", seconds).put("perSecond", n / seconds)
       .put("steadyPerSecond", steady).put("rssPeakKb", peak.get()).put("postgresCpuMsPerDelivery", pgMs);
     if (cpuBefore != null && cpuAfter != null) {
       r.put("serviceCpuMsPerDelivery", (cpuAfter[0] - cpuBefore[0]) / (double) n)
@@ -510,10 +516,20 @@ final class BuiltinBenchmark {
         rs.next();
         out.put("transactions", rs.getLong(1) + rs.getLong(2));
       }
-      try (ResultSet rs = st.executeQuery("SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables")) {
+      try (ResultSet rs = st.executeQuery("SELECT relname, n_tup_ins, n_tup_upd, n_tup_del, seq_scan, "
+        + "seq_tup_read + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables")) {
         while (rs.next()) {
           out.put(rs.getString(1) + " inserted", rs.getLong(2)).put(rs.getString(1) + " updated", rs.getLong(3))
-            .put(rs.getString(1) + " deleted", rs.getLong(4));
+            .put(rs.getString(1) + " deleted", rs.getLong(4)).put(rs.getString(1) + " sequential scans", rs.getLong(5))
+            .put(rs.getString(1) + " rows read", rs.getLong(6));
+        }
+      }
+      // which index the claims go through, and how much of it they read
+      try (ResultSet rs = st.executeQuery("SELECT indexrelname, idx_scan, idx_tup_read FROM pg_stat_user_indexes "
+        + "WHERE relname = 'builtin_deliveries'")) {
+        while (rs.next()) {
+          out.put("index " + rs.getString(1) + " scans", rs.getLong(2))
+            .put("index " + rs.getString(1) + " entries read", rs.getLong(3));
         }
       }
     }
