@@ -100,11 +100,12 @@ final class BuiltinBenchmark {
     return START + "\n## Built-in delivery (`DELIVERY_PROVIDER=builtin`)\n\n"
       + "Made by `" + command + "` on " + ZonedDateTime.now().withNano(0) + " (" + Benchmarks.machine() + "; "
       + "PostgreSQL " + (TestDatabase.serverUrl().contains("127.0.0.1") ? "embedded, fsync and synchronous_commit on"
-      : "external") + "). Raw results: `bench/results/builtin.json`. The receiver is a Vert.x HTTP server in the "
+      : "external") + "). Raw results: `bench/results/builtin.json` (the full run also keeps them under `builtin` in "
+      + "`latest.json`). The receiver is a Vert.x HTTP server in the "
       + "benchmark JVM answering 200 at once; a delivery counts when its 2xx is written. The service runs with its "
       + "defaults (`DELIVERY_CONCURRENCY` " + CONCURRENCY + ", `DELIVERY_ENDPOINT_CONCURRENCY` " + PER_ENDPOINT
       + ", `DELIVERY_TIMEOUT_MS` 15000) and `DELIVERY_ALLOWED_NETWORKS=127.0.0.0/8`. Each path was warmed up by "
-      + "unreported rounds of " + WARM_UP + " until this JVM's JIT took under 5 % of its CPU. All figures come "
+      + "unreported rounds of " + WARM_UP + " events (at most " + MAX_WARM_UP_ROUNDS + ") until this JVM's JIT took under 5 % of its CPU. All figures come "
       + "from one run, side by side.\n\n"
       + throughput + "\n" + isolation + "\n" + memory + "\n" + targets() + END + "\n";
   }
