@@ -19,20 +19,26 @@ import java.util.Set;
 /**
  * Turns credentials into a {@link Principal}: bearer JWTs (HS256 with {@code JWT_SECRET}, RS256
  * with {@code JWT_PUBLIC_KEY}; issuer and audience enforced when configured) and API keys
- * ({@code Authorization: Bearer whk_…} or {@code X-API-Key}). Every failure is a 401.
+ * ({@code Authorization: Bearer whk_…} or {@code X-API-Key}). A JWT must carry {@code exp}; one whose
+ * {@code nbf} lies ahead is refused. Every failure is a 401.
  */
 public final class Authenticator {
 
+  /** Clock skew allowed on {@code exp} and {@code nbf}. */
+  private static final int LEEWAY_SECONDS = 5;
+
   private final JWTAuth jwt;
   private final ApiKeys apiKeys;
+  private final PortalTokens portalTokens;
 
-  public Authenticator(Vertx vertx, ServiceConfig config, ApiKeys apiKeys) {
+  public Authenticator(Vertx vertx, ServiceConfig config, ApiKeys apiKeys, PortalTokens portalTokens) {
     this.apiKeys = apiKeys;
+    this.portalTokens = portalTokens;
     if (config.developmentAuth()) {
       this.jwt = null;
       return;
     }
-    JWTOptions jwtOptions = new JWTOptions().setLeeway(5);
+    JWTOptions jwtOptions = new JWTOptions().setLeeway(LEEWAY_SECONDS);
     if (config.jwtIssuer != null) {
       jwtOptions.setIssuer(config.jwtIssuer);
     }
@@ -76,6 +82,13 @@ public final class Authenticator {
         .recover(err -> Future.failedFuture(new ApiError(503, "Credentials cannot be checked right now.")))
         .compose(p -> p != null ? Future.succeededFuture(p) : unauthorized("Unknown or revoked API key."));
     }
+    if (PortalTokens.looksLikeToken(token)) {
+      return portalTokens.find(token)
+        .recover(err -> Future.failedFuture(new ApiError(503, "Credentials cannot be checked right now.")))
+        .compose(found -> found == null ? unauthorized("Unknown portal token.")
+          : found.expired() ? unauthorized("The portal token has expired: ask for a new portal link.")
+          : Future.succeededFuture(found.principal()));
+    }
     if (jwt == null) {
       return unauthorized("JWTs are not accepted: no JWT_SECRET or JWT_PUBLIC_KEY is configured.");
     }
@@ -83,6 +96,16 @@ public final class Authenticator {
       .recover(err -> unauthorized("Invalid bearer token."))
       .compose(user -> {
         JsonObject claims = user.principal();
+        // the JWT library checks exp and nbf only when present: a token without exp would never expire
+        JsonObject payload = user.attributes().getJsonObject("accessToken", claims);
+        if (!(payload.getValue("exp") instanceof Number)) {
+          return unauthorized("The token has no 'exp' claim: tokens must expire.");
+        }
+        Object nbf = payload.getValue("nbf");
+        if (nbf != null && (!(nbf instanceof Number n)
+          || n.longValue() > System.currentTimeMillis() / 1000 + LEEWAY_SECONDS)) {
+          return unauthorized("The token is not valid yet ('nbf' lies ahead).");
+        }
         String sub = claims.getValue("sub") instanceof String s ? s : null;
         if (sub == null || sub.isBlank()) {
           return unauthorized("The token has no 'sub' claim.");
