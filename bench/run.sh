@@ -7,7 +7,10 @@
 # Options: -Dbench.events=N (events per pipeline run, default 20000), -Dbench.concurrency=N (default 64),
 # -Dbench.warmup=N (events per pipeline warm-up round, default 20000), -Dbench.warmupRounds=N (at most, default 12),
 # -Dbench.only=pipeline (durable and non-durable runs only), ceilings (the SDK and PostgreSQL ceilings),
-# rest (REST and start-up) or drain (backlog drains),
+# rest (REST and start-up), drain (backlog drains) or builtin (the built-in delivery: throughput against a bare
+# HttpClient, isolation from a slow endpoint, memory draining 100,000 deliveries; replaces only its own section of
+# BENCHMARKS.md, between <!-- builtin:start --> and <!-- builtin:end -->, which the full run writes too),
+# -Dbench.builtinEvents=N (default 20000), -Dbench.builtinDrain=N (default 100000), -Dbench.builtinPairs=N (default 2),
 # -Dbench.serviceJvm="<JVM options>" (instead of bin/webhook-service's), -Dbench.outboxBatch=N (drain service),
 # -Dbench.outboxConcurrency=N and -Dbench.svixThreads=N (durable run).
 set -euo pipefail

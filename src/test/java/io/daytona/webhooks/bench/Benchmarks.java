@@ -108,6 +108,12 @@ public final class Benchmarks {
     standIn.deliveryEnabled(false);
     log("Svix stand-in on " + standIn.serverUrl() + ", PostgreSQL " + TestDatabase.serverUrl());
 
+    if ("builtin".equals(System.getProperty("bench.only"))) {
+      // only the built-in delivery's section of the report is replaced: the rest stays as the full run wrote it
+      BuiltinBenchmark.writeSection(output, new BuiltinBenchmark(this, vertx).run("bench/run.sh -Dbench.only=builtin"));
+      log("wrote the built-in delivery's section of " + output);
+      return;
+    }
     if ("rest".equals(System.getProperty("bench.only"))) {
       log(restAndResources());
       return;
@@ -148,8 +154,12 @@ public final class Benchmarks {
 
     String rest = restAndResources();
     String drain = backlogDrain();
+    BuiltinBenchmark builtin = new BuiltinBenchmark(this, vertx);
+    String builtinSection = builtin.run("bench/run.sh");
+    raw.put("builtin", builtin.raw);
 
     writeReport(output, pipeline, rest, drain);
+    BuiltinBenchmark.writeSection(output, builtinSection);
     await(standIn.stop());
     await(vertx.close());
   }
@@ -755,7 +765,7 @@ public final class Benchmarks {
    * ({@code -Dbench.serviceJvm="..."} replaces them, e.g. {@code -Xmx256m} alone) and its class-data
    * archive, kept in {@link #cdsArchive} for this run (the first start records it when it stops).
    */
-  private Process startJar(Path jar, Map<String, String> env) throws IOException {
+  Process startJar(Path jar, Map<String, String> env) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(Path.of("bin/webhook-service").toAbsolutePath().toString());
     for (String key : ServiceConfig.KEYS) {
       pb.environment().remove(key);
@@ -779,7 +789,7 @@ public final class Benchmarks {
   }
 
   /** Seconds from the launch of the process to its first 200 on {@code /health/ready}. */
-  private double awaitReady(int port, Process process) throws Exception {
+  double awaitReady(int port, Process process) throws Exception {
     long launched = launchedAt.get(process.pid());
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(200)).build();
     HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready"))
@@ -801,7 +811,7 @@ public final class Benchmarks {
     throw new IllegalStateException("service not ready within 180 s");
   }
 
-  private static long rssKb(long pid) {
+  static long rssKb(long pid) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
         if (line.startsWith("VmRSS:")) {
@@ -814,7 +824,7 @@ public final class Benchmarks {
     return 0;
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
@@ -838,10 +848,7 @@ public final class Benchmarks {
     }
     double ratio = pipeline.get(0).perSecond() / pipeline.get(1).perSecond();
     raw.put("ratioDurableToNaive", ratio);
-    String machine = Runtime.getRuntime().availableProcessors() + " cores, "
-      + (Runtime.getRuntime().maxMemory() / (1024 * 1024)) + " MB max heap of the benchmark JVM, "
-      + System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", "
-      + System.getProperty("os.name") + " " + System.getProperty("os.arch");
+    String machine = machine();
     report.append("# Benchmarks\n\n")
       .append("Made by `bench/run.sh` on ").append(ZonedDateTime.now().withNano(0)).append(" (").append(machine)
       .append("). Raw results: `bench/results/latest.json`. Events: ").append(EVENTS).append(" per pipeline run, each path ")
@@ -881,6 +888,14 @@ public final class Benchmarks {
     log("wrote " + output);
   }
 
+  /** Cores, the benchmark JVM's heap, the JVM and the OS. */
+  static String machine() {
+    return Runtime.getRuntime().availableProcessors() + " cores, "
+      + (Runtime.getRuntime().maxMemory() / (1024 * 1024)) + " MB max heap of the benchmark JVM, "
+      + System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", "
+      + System.getProperty("os.name") + " " + System.getProperty("os.arch");
+  }
+
   private static final String TARGETS = """
     ## Targets
 
@@ -898,7 +913,7 @@ public final class Benchmarks {
     return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.MINUTES);
   }
 
-  private static void log(String line) {
+  static void log(String line) {
     System.out.println("[bench] " + line);
   }
 }
