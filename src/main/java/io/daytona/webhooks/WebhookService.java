@@ -1,12 +1,16 @@
 package io.daytona.webhooks;
 
 import io.daytona.webhooks.auth.ApiKeys;
+import io.daytona.webhooks.auth.PortalTokens;
 import io.daytona.webhooks.auth.Authenticator;
 import io.daytona.webhooks.auth.DevelopmentKey;
 import io.daytona.webhooks.cluster.Clustering;
 import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.db.Database;
 import io.daytona.webhooks.delivery.OutboxDispatcher;
+import io.daytona.webhooks.delivery.OutboxEventsVerticle;
+import io.daytona.webhooks.events.EventCatalogVerticle;
+import io.daytona.webhooks.messages.MessagesVerticle;
 import io.daytona.webhooks.events.PlatformEventsVerticle;
 import io.daytona.webhooks.http.HttpVerticle;
 import io.daytona.webhooks.http.SafeServerMetrics;
@@ -15,6 +19,7 @@ import io.daytona.webhooks.realtime.RealtimeRoutes;
 import io.daytona.webhooks.realtime.RealtimeVerticle;
 import io.daytona.webhooks.status.StatusVerticle;
 import io.daytona.webhooks.endpoints.EndpointsVerticle;
+import io.daytona.webhooks.portal.PortalAccessVerticle;
 import io.daytona.webhooks.provider.DeliveryProvider;
 import io.daytona.webhooks.provider.Providers;
 import io.daytona.webhooks.provider.svix.SvixProvider;
@@ -55,7 +60,7 @@ public final class WebhookService {
   private final String developmentKey;
 
   /** What {@link #deploy} started: the HTTP verticle (its port) and the dispatcher's deployment (stopped first). */
-  private record Deployed(HttpVerticle http, String dispatcher) {
+  private record Deployed(HttpVerticle http, String dispatcher, String providerWork) {
   }
 
   private WebhookService(Vertx vertx, ServiceContext context, Deployed deployed, String developmentKey) {
@@ -101,8 +106,8 @@ public final class WebhookService {
           LOG.info("Database: {}", db.description());
           MeterRegistry meters = BackendRegistries.getNow(registryName);
           ApiKeys keys = new ApiKeys(db.pool());
-          DeliveryProvider provider = Providers.create(vertx, config, db, new RealtimeDeliveryListener(vertx));
-          ServiceContext ctx = new ServiceContext(vertx, config, db, keys, new Authenticator(vertx, config, keys), meters,
+          DeliveryProvider provider = Providers.create(vertx, config, db, meters, new RealtimeDeliveryListener(vertx));
+          ServiceContext ctx = new ServiceContext(vertx, config, db, keys, new Authenticator(vertx, config, keys, new PortalTokens(db.pool())), meters,
             registryName, provider);
           Future<String> devKey = config.developmentAuth()
             ? DevelopmentKey.ensure(vertx, config.dataDir, keys)
@@ -135,20 +140,27 @@ public final class WebhookService {
     int httpInstances = ctx.config().httpInstances;
     List<HttpVerticle> http = new CopyOnWriteArrayList<>();
     Future<String> dispatcher = vertx.deployVerticle(new OutboxDispatcher(ctx));
-    return Future.all(
+    io.vertx.core.Deployable background = ctx.provider().background();
+    Future<String> providerWork = background == null ? Future.succeededFuture() : vertx.deployVerticle(background);
+    return Future.all(List.of(
         vertx.deployVerticle(new EndpointsVerticle(ctx)),
+        vertx.deployVerticle(new PortalAccessVerticle(ctx)),
+        vertx.deployVerticle(new MessagesVerticle(ctx)),
+        vertx.deployVerticle(new OutboxEventsVerticle(ctx)),
+        vertx.deployVerticle(new EventCatalogVerticle(ctx)),
         vertx.deployVerticle(new RealtimeVerticle(ctx)),
         vertx.deployVerticle(new StatusVerticle(ctx, cm)),
         vertx.deployVerticle(new InitializationVerticle(ctx)),
         vertx.deployVerticle(new PlatformEventsVerticle(ctx)),
-        dispatcher)
+        dispatcher,
+        providerWork))
       // HTTP_INSTANCES verticles sharing the port (default 1: with port 0, instances may not share one port)
       .compose(v -> vertx.deployVerticle(() -> {
         HttpVerticle verticle = new HttpVerticle(ctx, contract, RealtimeRoutes.create(vertx, ctx));
         http.add(verticle);
         return verticle;
       }, new DeploymentOptions().setInstances(httpInstances)))
-      .map(id -> new Deployed(http.get(0), dispatcher.result()));
+      .map(id -> new Deployed(http.get(0), dispatcher.result(), providerWork.result()));
   }
 
   public Vertx vertx() {
@@ -174,7 +186,10 @@ public final class WebhookService {
    * Vert.x (and the pool with it), then stops an embedded database this instance owns.
    */
   public Future<Void> stop() {
-    CompletionStage<Void> stopped = vertx.undeploy(deployed.dispatcher()).toCompletionStage()
+    CompletionStage<Void> stopped = vertx.undeploy(deployed.dispatcher())
+      // then the provider's own work (the built-in delivery ends its attempts and hands back its claims)
+      .transform(v -> deployed.providerWork() == null ? Future.<Void>succeededFuture() : vertx.undeploy(deployed.providerWork()))
+      .toCompletionStage()
       .handle((v, err) -> (Void) null) // the rest stops anyway
       // called on one of this Vert.x's event loops, close() would complete on a loop it has shut down
       .thenComposeAsync(v -> vertx.close().toCompletionStage(), ForkJoinPool.commonPool())

@@ -17,7 +17,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,11 +36,11 @@ public final class PlatformEventsVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(PlatformEventsVerticle.class);
   /** Dead-lettered bodies are kept up to this size. */
-  private static final int MAX_DEAD_LETTER_CHARS = 1024 * 1024;
 
   private final ServiceContext ctx;
   private final OutboxRepository repository;
   private final OutboxMetrics metrics;
+  private final CustomEventTypes customTypes;
   private OutboxWriter writer;
   private SendRateLimiter sendLimiter;
 
@@ -49,6 +48,7 @@ public final class PlatformEventsVerticle extends VerticleBase {
     this.ctx = ctx;
     this.repository = new OutboxRepository(ctx.database());
     this.metrics = new OutboxMetrics(ctx.meters());
+    this.customTypes = new CustomEventTypes(ctx.database());
   }
 
   @Override
@@ -90,30 +90,12 @@ public final class PlatformEventsVerticle extends VerticleBase {
       });
   }
 
-  /** Keeps the raw message with the reason; never fails (a failure to store is logged with the message). */
+  /** Keeps the raw message with the reason ({@link DeadLetters}); never fails. */
   private Future<Void> deadLetter(String address, MultiMap headers, Object body, String reason) {
     metrics.deadLettered(address);
-    JsonObject headerJson = new JsonObject();
-    if (headers != null) {
-      headers.names().forEach(n -> headerJson.put(n, headers.getAll(n).size() == 1 ? headers.get(n) : headers.getAll(n)));
-    }
-    String text = PlatformEvent.rawText(body);
-    String storedReason = reason;
-    if (text != null && text.length() > MAX_DEAD_LETTER_CHARS) {
-      text = text.substring(0, MAX_DEAD_LETTER_CHARS);
-      storedReason = reason + " (body truncated to " + MAX_DEAD_LETTER_CHARS + " characters)";
-    }
-    String bodyText = text;
-    LOG.warn("Dead-lettered a message on {}: {}", address, reason);
-    return ctx.database().pool()
-      .preparedQuery("INSERT INTO dead_letters (address, headers, body, reason) VALUES ($1, $2, $3, $4)")
-      .execute(Tuple.of(address, headerJson, bodyText, storedReason))
-      .<Void>mapEmpty()
-      .recover(err -> {
-        LOG.error("Could not store a dead letter of {} ({}): {}; body: {}", address, reason, err.getMessage(), bodyText);
-        return Future.succeededFuture();
-      });
+    return DeadLetters.keep(ctx.database().pool(), address, headers, body, reason);
   }
+
 
   // ---------------------------------------------------------------- custom webhooks
 
@@ -144,7 +126,9 @@ public final class PlatformEventsVerticle extends VerticleBase {
         + ctx.config().limits.sendRateLimit() + " events per second); nothing was accepted, send again later.",
         (int) retryAfter, null));
     }
-    return writer.write(new NewEvent(org, eventType, eventId, payload, "api"))
+    // the catalog lists the custom types in use (recorded once per node; never fails the send)
+    return customTypes.record(List.of(eventType))
+      .compose(v -> writer.write(new NewEvent(org, eventType, eventId, payload, "api")))
       .recover(err -> Future.failedFuture(new ApiError(503, "The event could not be stored; send it again.")))
       .compose(inserted -> inserted
         ? Future.succeededFuture(accepted(eventId, eventType, org, "queued", false))

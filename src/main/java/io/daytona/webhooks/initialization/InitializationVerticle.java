@@ -3,6 +3,7 @@ package io.daytona.webhooks.initialization;
 import io.daytona.webhooks.OrganizationIds;
 import io.daytona.webhooks.ServiceContext;
 import io.daytona.webhooks.bus.Addresses;
+import io.daytona.webhooks.events.DeadLetters;
 import io.daytona.webhooks.bus.ApiConsumer;
 import io.daytona.webhooks.bus.ApiError;
 import io.daytona.webhooks.bus.ApiReply;
@@ -18,7 +19,6 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -152,16 +152,9 @@ public final class InitializationVerticle extends VerticleBase {
   }
 
   private Future<Void> deadLetter(Message<Object> msg, String reason) {
-    JsonObject headers = new JsonObject();
-    msg.headers().forEach(h -> headers.put(h.getKey(), h.getValue()));
-    Object body = msg.body();
-    String text = body == null ? null : body instanceof JsonObject o ? o.encode() : String.valueOf(body);
-    return pool.preparedQuery("INSERT INTO dead_letters (address, headers, body, reason) VALUES ($1, $2, $3, $4)")
-      .execute(Tuple.of(Addresses.ORGANIZATION_CREATED, headers, text, reason))
-      .onFailure(err -> LOG.error("Dead letter for {} not stored: {}", Addresses.ORGANIZATION_CREATED, reason, err))
-      .<Void>mapEmpty()
-      .otherwiseEmpty();
+    return DeadLetters.keep(pool, Addresses.ORGANIZATION_CREATED, msg.headers(), msg.body(), reason);
   }
+
 
   // ------------------------------------------------------------------ REST
 

@@ -21,6 +21,14 @@ public interface DeliveryProvider {
   /** {@code svix} or {@code builtin}, as {@code /status} names it. */
   String name();
 
+  /**
+   * Work the provider runs in the background on every node (the built-in delivery's dispatcher), deployed with
+   * the service and undeployed before the database closes; null when it has none.
+   */
+  default io.vertx.core.Deployable background() {
+    return null;
+  }
+
   /** False when the provider cannot work at all (Svix without a token): every call fails NOT_CONFIGURED. */
   boolean configured();
 

@@ -2,7 +2,8 @@ package io.daytona.webhooks.provider;
 
 import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.db.Database;
-import io.daytona.webhooks.events.EventTypes;
+import io.daytona.webhooks.events.EventCatalog;
+import io.daytona.webhooks.provider.builtin.BuiltinProvider;
 import io.daytona.webhooks.provider.svix.SvixProvider;
 import io.vertx.core.Vertx;
 
@@ -11,33 +12,24 @@ import java.util.List;
 /** Builds the delivery provider {@code DELIVERY_PROVIDER} names. */
 public final class Providers {
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Providers.class);
 
   private Providers() {
   }
 
-  /** The platform's event types, registered with a provider at start and after an outage. */
+  /** The platform's event types with their schemas and examples, registered with a provider at start and after an outage. */
   public static List<EventType> platformTypes() {
-    return EventTypes.PLATFORM.entrySet().stream()
-      .map(e -> new EventType(e.getKey(), e.getValue(), null, null)).toList();
+    return EventCatalog.platform();
   }
 
   /**
+   * @param meters   where a provider's own meters go (the built-in delivery's attempts)
    * @param listener told of what a self-delivering provider does (attempts, endpoints it disabled)
    */
-  public static DeliveryProvider create(Vertx vertx, ServiceConfig config, Database database, DeliveryListener listener) {
+  public static DeliveryProvider create(Vertx vertx, ServiceConfig config, Database database,
+                                        io.micrometer.core.instrument.MeterRegistry meters, DeliveryListener listener) {
     return switch (config.deliveryProvider) {
       case SVIX -> new SvixProvider(vertx, config.svix, platformTypes());
-      case BUILTIN -> {
-        // the built-in delivery implements this same port; until it ships, builtin means "not configured"
-        LOG.warn("DELIVERY_PROVIDER=builtin: the built-in delivery is not available in this version yet; accepted "
-          + "events wait in the outbox. Set SVIX_AUTH_TOKEN (and SVIX_SERVER_URL for a self-hosted Svix) to deliver.");
-        yield new SvixProvider(vertx, unconfigured(config.svix), platformTypes());
-      }
+      case BUILTIN -> new BuiltinProvider(database.pool(), config.builtin, config.outbox.pollInterval(), meters, listener);
     };
-  }
-
-  private static ServiceConfig.SvixSettings unconfigured(ServiceConfig.SvixSettings s) {
-    return new ServiceConfig.SvixSettings(null, s.serverUrl(), s.callDeadline(), s.workerThreads(), s.healthInterval());
   }
 }

@@ -46,6 +46,10 @@ final class OperationalWebhookReceiver {
   }
 
   Future<JsonObject> handle(ApiRequest req) {
+    if (!"svix".equals(ctx.provider().name())) {
+      return Future.failedFuture(new ApiError(503,
+        "Operational webhooks come from Svix: this service delivers itself (DELIVERY_PROVIDER=builtin)."));
+    }
     if (webhook == null) {
       return Future.failedFuture(new ApiError(503,
         "Operational webhooks are not configured: set SVIX_OPERATIONAL_WEBHOOK_SECRET to the secret of the Svix operational webhook endpoint."));

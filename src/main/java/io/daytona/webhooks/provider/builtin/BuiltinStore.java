@@ -1,0 +1,397 @@
+package io.daytona.webhooks.provider.builtin;
+
+import io.daytona.webhooks.provider.Attempt;
+import io.daytona.webhooks.provider.AttemptQuery;
+import io.daytona.webhooks.provider.Endpoint;
+import io.daytona.webhooks.provider.EndpointPatch;
+import io.daytona.webhooks.provider.EndpointSpec;
+import io.daytona.webhooks.provider.Message;
+import io.daytona.webhooks.provider.MessageQuery;
+import io.daytona.webhooks.provider.Page;
+import io.daytona.webhooks.provider.PageRequest;
+import io.daytona.webhooks.provider.ProviderFailure;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The built-in provider's tables ({@code V13__builtin_delivery.sql}): every statement it runs. Listings page
+ * on the tables' {@code seq} (the iterator is the last item's seq); an endpoint is found by id or uid, a
+ * message by id or eventId, always within one organization (another organization's ids are NOT_FOUND).
+ */
+final class BuiltinStore {
+
+  /** A delivery claimed for one attempt: the message, the endpoint's URL and the secrets that sign now. */
+  record Due(long deliveryId, String organizationId, String messageId, String eventId, String eventType, String payload,
+             Instant messageCreatedAt, String endpointId, String url, String secret, String previousSecret,
+             int attemptsBefore, boolean retries, Attempt.Trigger trigger) {
+
+    Message message() {
+      return new Message(messageId, eventId, eventType, payload, messageCreatedAt);
+    }
+  }
+
+  private static final String ENDPOINT_COLUMNS =
+    "id, uid, url, description, event_types, disabled, created_at, updated_at";
+  private static final String ATTEMPT_COLUMNS =
+    "id, seq, message_id, endpoint_id, url, status, response_status_code, response, duration_ms, trigger, created_at";
+
+  private final Pool pool;
+
+  BuiltinStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  // ---------------------------------------------------------------- endpoints
+
+  Future<Endpoint> createEndpoint(String organizationId, EndpointSpec spec, String secret) {
+    return pool.preparedQuery("INSERT INTO builtin_endpoints (id, organization_id, uid, url, description, event_types, "
+        + "disabled, secret) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (organization_id, uid) DO NOTHING "
+        + "RETURNING " + ENDPOINT_COLUMNS)
+      .execute(Tuple.of(Secrets.id("ep_"), organizationId, spec.uid(), spec.url(), spec.description(),
+        spec.eventTypes().toArray(new String[0]), spec.disabled(), secret))
+      .compose(rows -> rows.size() == 0
+        ? Future.failedFuture(ProviderFailure.of(ProviderFailure.Kind.DUPLICATE,
+          "this organization has an endpoint with uid " + spec.uid() + " already"))
+        : Future.succeededFuture(endpoint(rows.iterator().next())));
+  }
+
+  Future<Endpoint> getEndpoint(String organizationId, String endpointId) {
+    return one(pool.preparedQuery("SELECT " + ENDPOINT_COLUMNS + " FROM builtin_endpoints WHERE organization_id = $1 "
+        + "AND (id = $2 OR uid = $2) ORDER BY (id = $2) DESC LIMIT 1").execute(Tuple.of(organizationId, endpointId)),
+      BuiltinStore::endpoint, "endpoint " + endpointId);
+  }
+
+  Future<Page<Endpoint>> listEndpoints(String organizationId, PageRequest page) {
+    long after;
+    try {
+      after = page.iterator() == null ? 0 : seq(page.iterator());
+    } catch (ProviderFailure f) {
+      return Future.failedFuture(f);
+    }
+    return pool.preparedQuery("SELECT seq, " + ENDPOINT_COLUMNS + " FROM builtin_endpoints WHERE organization_id = $1 "
+        + "AND seq > $2 ORDER BY seq LIMIT $3").execute(Tuple.of(organizationId, after, page.limit() + 1))
+      .map(rows -> page(rows, page.limit(), BuiltinStore::endpoint));
+  }
+
+  Future<Endpoint> updateEndpoint(String organizationId, String endpointId, EndpointSpec spec) {
+    return one(pool.preparedQuery("UPDATE builtin_endpoints SET uid = $3, url = $4, description = $5, event_types = $6, "
+        + "disabled = $7, disabled_reason = CASE WHEN $7 THEN disabled_reason END, "
+        + "failing_since = CASE WHEN $7 THEN failing_since END, updated_at = now() "
+        + "WHERE id = (SELECT id FROM builtin_endpoints WHERE organization_id = $1 AND (id = $2 OR uid = $2) "
+        + "ORDER BY (id = $2) DESC LIMIT 1) RETURNING " + ENDPOINT_COLUMNS)
+      .execute(Tuple.of(organizationId, endpointId, spec.uid(), spec.url(), spec.description(),
+        spec.eventTypes().toArray(new String[0]), spec.disabled())), BuiltinStore::endpoint, "endpoint " + endpointId);
+  }
+
+  Future<Endpoint> patchEndpoint(String organizationId, String endpointId, EndpointPatch patch) {
+    return one(pool.preparedQuery("UPDATE builtin_endpoints SET url = coalesce($3, url), "
+        + "description = coalesce($4, description), event_types = CASE WHEN $5 THEN $6 ELSE event_types END, "
+        + "disabled = coalesce($7, disabled), "
+        + "disabled_reason = CASE WHEN coalesce($7, disabled) THEN disabled_reason END, "
+        + "failing_since = CASE WHEN $7 = false THEN NULL ELSE failing_since END, updated_at = now() "
+        + "WHERE id = (SELECT id FROM builtin_endpoints WHERE organization_id = $1 AND (id = $2 OR uid = $2) "
+        + "ORDER BY (id = $2) DESC LIMIT 1) RETURNING " + ENDPOINT_COLUMNS)
+      .execute(Tuple.of(organizationId, endpointId, patch.url(), patch.description(), patch.eventTypesSet(),
+        patch.eventTypes().toArray(new String[0]), patch.disabled())), BuiltinStore::endpoint, "endpoint " + endpointId);
+  }
+
+  Future<Void> deleteEndpoint(String organizationId, String endpointId) {
+    return one(pool.preparedQuery("DELETE FROM builtin_endpoints WHERE id = (SELECT id FROM builtin_endpoints "
+        + "WHERE organization_id = $1 AND (id = $2 OR uid = $2) ORDER BY (id = $2) DESC LIMIT 1) RETURNING id")
+      .execute(Tuple.of(organizationId, endpointId)), row -> row.getString(0), "endpoint " + endpointId).mapEmpty();
+  }
+
+  Future<String> secret(String organizationId, String endpointId) {
+    return one(pool.preparedQuery("SELECT secret FROM builtin_endpoints WHERE organization_id = $1 "
+        + "AND (id = $2 OR uid = $2) ORDER BY (id = $2) DESC LIMIT 1").execute(Tuple.of(organizationId, endpointId)),
+      row -> row.getString(0), "endpoint " + endpointId);
+  }
+
+  /** The current secret becomes the previous one, signing alongside {@code secret} for {@code overlap}. */
+  Future<Void> rotate(String organizationId, String endpointId, String secret, Duration overlap) {
+    return one(pool.preparedQuery("UPDATE builtin_endpoints SET previous_secret = secret, secret = $3, "
+        + "previous_secret_until = now() + make_interval(secs => $4), updated_at = now() "
+        + "WHERE id = (SELECT id FROM builtin_endpoints WHERE organization_id = $1 AND (id = $2 OR uid = $2) "
+        + "ORDER BY (id = $2) DESC LIMIT 1) RETURNING id")
+      .execute(Tuple.of(organizationId, endpointId, secret, (double) overlap.toSeconds())),
+      row -> row.getString(0), "endpoint " + endpointId).mapEmpty();
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  /**
+   * Records the message and one pending delivery per enabled endpoint it goes to (every endpoint of the
+   * organization whose types are empty or contain the type; only {@code onlyEndpointId} when given), in one
+   * statement. DUPLICATE when the organization has a message with this eventId.
+   */
+  Future<Message> createMessage(String organizationId, String eventType, String eventId, String payload,
+                                String onlyEndpointId) {
+    String id = Secrets.id("msg_");
+    return pool.preparedQuery("WITH m AS (INSERT INTO builtin_messages (id, organization_id, event_id, event_type, "
+        + "payload) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organization_id, event_id) DO NOTHING "
+        + "RETURNING id, created_at), "
+        + "d AS (INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id) "
+        + "SELECT m.id, e.id, $2 FROM m, builtin_endpoints e WHERE e.organization_id = $2 AND NOT e.disabled "
+        + "AND ($6::text IS NULL AND (cardinality(e.event_types) = 0 OR $4 = ANY (e.event_types)) OR e.id = $6) "
+        + "RETURNING 1) "
+        + "SELECT m.created_at, (SELECT count(*) FROM d) FROM m")
+      .execute(Tuple.of(id, organizationId, eventId, eventType, payload, onlyEndpointId))
+      .compose(rows -> rows.size() == 0
+        ? Future.failedFuture(ProviderFailure.of(ProviderFailure.Kind.DUPLICATE,
+          "this organization has a message with eventId " + eventId + " already"))
+        : Future.succeededFuture(new Message(id, eventId, eventType, payload,
+          instant(rows.iterator().next().getOffsetDateTime(0)))));
+  }
+
+  Future<Message> getMessage(String organizationId, String messageId) {
+    return one(pool.preparedQuery("SELECT id, event_id, event_type, payload, created_at FROM builtin_messages "
+        + "WHERE organization_id = $1 AND (id = $2 OR event_id = $2) ORDER BY (id = $2) DESC LIMIT 1")
+      .execute(Tuple.of(organizationId, messageId)), BuiltinStore::message, "message " + messageId);
+  }
+
+  Future<Page<Message>> listMessages(String organizationId, MessageQuery query) {
+    long before;
+    try {
+      before = query.page().iterator() == null ? Long.MAX_VALUE : seq(query.page().iterator());
+    } catch (ProviderFailure f) {
+      return Future.failedFuture(f);
+    }
+    return pool.preparedQuery("SELECT seq, id, event_id, event_type, payload, created_at FROM builtin_messages "
+        + "WHERE organization_id = $1 AND seq < $2 AND ($3::text IS NULL OR event_type = $3) "
+        + "AND ($4::timestamptz IS NULL OR created_at < $4) AND ($5::timestamptz IS NULL OR created_at > $5) "
+        + "ORDER BY seq DESC LIMIT $6")
+      .execute(Tuple.of(organizationId, before, query.eventType(), offset(query.before()), offset(query.after()),
+        query.page().limit() + 1))
+      .map(rows -> page(rows, query.page().limit(), BuiltinStore::message));
+  }
+
+  // ---------------------------------------------------------------- attempts
+
+  Future<Page<Attempt>> attemptsByMessage(String organizationId, String messageId, AttemptQuery query) {
+    return getMessage(organizationId, messageId)
+      .compose(m -> attempts(organizationId, "message_id", m.id(), query));
+  }
+
+  Future<Page<Attempt>> attemptsByEndpoint(String organizationId, String endpointId, AttemptQuery query) {
+    return getEndpoint(organizationId, endpointId)
+      .compose(e -> attempts(organizationId, "endpoint_id", e.id(), query));
+  }
+
+  /**
+   * Recorded attempts ({@code success}, {@code failed}), newest first; {@code pending} and {@code sending}
+   * list the deliveries waiting for, or in, their next attempt.
+   */
+  private Future<Page<Attempt>> attempts(String organizationId, String column, String value, AttemptQuery query) {
+    long before;
+    try {
+      before = query.page().iterator() == null ? Long.MAX_VALUE : seq(query.page().iterator());
+    } catch (ProviderFailure f) {
+      return Future.failedFuture(f);
+    }
+    Attempt.Status status = query.status();
+    if (status == Attempt.Status.PENDING || status == Attempt.Status.SENDING) {
+      return pool.preparedQuery("SELECT d.id AS seq, d.message_id, d.endpoint_id, e.url, d.trigger, d.next_attempt_at "
+          + "FROM builtin_deliveries d JOIN builtin_endpoints e ON e.id = d.endpoint_id "
+          + "WHERE d.organization_id = $1 AND d." + column + " = $2 AND d.status = $3 AND d.id < $4 "
+          + "ORDER BY d.id DESC LIMIT $5")
+        .execute(Tuple.of(organizationId, value, status.api(), before, query.page().limit() + 1))
+        .map(rows -> page(rows, query.page().limit(), row -> new Attempt("dlv_" + row.getLong("seq"),
+          row.getString("message_id"), row.getString("endpoint_id"), row.getString("url"), status, 0, "", 0,
+          trigger(row.getString("trigger")), instant(row.getOffsetDateTime("next_attempt_at")))));
+    }
+    return pool.preparedQuery("SELECT " + ATTEMPT_COLUMNS + " FROM builtin_attempts WHERE organization_id = $1 AND "
+        + column + " = $2 AND seq < $3 AND ($4::text IS NULL OR status = $4) ORDER BY seq DESC LIMIT $5")
+      .execute(Tuple.of(organizationId, value, before, status == null ? null : status.api(), query.page().limit() + 1))
+      .map(rows -> page(rows, query.page().limit(), BuiltinStore::attempt));
+  }
+
+  /** One more attempt of the message to the endpoint, now, without retries ({@code trigger: manual}). */
+  Future<Void> resend(String organizationId, String messageId, String endpointId) {
+    return Future.join(getMessage(organizationId, messageId), getEndpoint(organizationId, endpointId))
+      .transform(both -> both.succeeded() ? Future.succeededFuture(both.result())
+        : Future.failedFuture(both.cause()))
+      .compose(both -> {
+        Message m = both.resultAt(0);
+        Endpoint e = both.resultAt(1);
+        return pool.preparedQuery("INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id, retries, "
+          + "trigger) VALUES ($1, $2, $3, false, 'manual')").execute(Tuple.of(m.id(), e.id(), organizationId));
+      }).mapEmpty();
+  }
+
+  /** Every delivery to the endpoint that failed in [since, until) gets one more attempt now. */
+  Future<Integer> recover(String organizationId, String endpointId, Instant since, Instant until) {
+    return getEndpoint(organizationId, endpointId).compose(e -> pool.preparedQuery("UPDATE builtin_deliveries SET "
+        + "status = 'pending', retries = false, trigger = 'manual', next_attempt_at = now(), updated_at = now() "
+        + "WHERE endpoint_id = $1 AND status = 'failed' AND updated_at >= $2 AND updated_at < coalesce($3, now())")
+      .execute(Tuple.of(e.id(), offset(since), offset(until))).map(RowSet::rowCount));
+  }
+
+  // ---------------------------------------------------------------- the delivery queue
+
+  /**
+   * Claims up to {@code limit} due deliveries for {@code owner} until {@code lease} passes: pending ones whose
+   * time has come and those whose claim expired (a node died mid-attempt), of enabled endpoints, at most
+   * {@code perEndpoint} in flight to one endpoint across every node. {@code FOR UPDATE SKIP LOCKED}: nodes
+   * claiming at once take different rows.
+   */
+  Future<List<Due>> claim(String owner, int limit, int perEndpoint, Duration lease) {
+    return pool.preparedQuery("WITH busy AS (SELECT endpoint_id, count(*) AS n FROM builtin_deliveries "
+        + "WHERE status = 'sending' AND lease_until >= now() GROUP BY endpoint_id), "
+        + "candidates AS (SELECT d.id, d.endpoint_id, d.next_attempt_at FROM builtin_deliveries d "
+        + "WHERE ((d.status = 'pending' AND d.next_attempt_at <= now()) OR (d.status = 'sending' AND d.lease_until < now())) "
+        + "AND NOT EXISTS (SELECT 1 FROM busy b WHERE b.endpoint_id = d.endpoint_id AND b.n >= $3) "
+        + "AND EXISTS (SELECT 1 FROM builtin_endpoints x WHERE x.id = d.endpoint_id AND NOT x.disabled) "
+        + "ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED), "
+        + "ranked AS (SELECT c.id, row_number() OVER (PARTITION BY c.endpoint_id ORDER BY c.next_attempt_at, c.id) "
+        + "+ coalesce((SELECT b.n FROM busy b WHERE b.endpoint_id = c.endpoint_id), 0) AS slot FROM candidates c) "
+        + "UPDATE builtin_deliveries d SET status = 'sending', lease_owner = $2, "
+        + "lease_until = now() + make_interval(secs => $4), updated_at = now() "
+        + "FROM ranked r, builtin_endpoints e, builtin_messages m "
+        + "WHERE d.id = r.id AND r.slot <= $3 AND e.id = d.endpoint_id AND m.id = d.message_id AND NOT e.disabled "
+        + "RETURNING d.id, d.organization_id, d.message_id, m.event_id, m.event_type, m.payload, m.created_at, "
+        + "d.endpoint_id, e.url, e.secret, CASE WHEN e.previous_secret_until > now() THEN e.previous_secret END AS previous, "
+        + "d.attempts, d.retries, d.trigger")
+      .execute(Tuple.of(limit, owner, perEndpoint, (double) lease.toMillis() / 1000.0))
+      .map(rows -> {
+        List<Due> out = new ArrayList<>(rows.size());
+        for (Row r : rows) {
+          out.add(new Due(r.getLong("id"), r.getString("organization_id"), r.getString("message_id"),
+            r.getString("event_id"), r.getString("event_type"), r.getString("payload"),
+            instant(r.getOffsetDateTime("created_at")), r.getString("endpoint_id"), r.getString("url"),
+            r.getString("secret"), r.getString("previous"), r.getInteger("attempts"), r.getBoolean("retries"),
+            trigger(r.getString("trigger"))));
+        }
+        return out;
+      });
+  }
+
+  /**
+   * Records one attempt and where its delivery goes next ({@code nextAttemptAt} null: {@code success} or
+   * {@code failed} for good), and the endpoint's run of failures; answers when the endpoint has been failing
+   * since (null after a success).
+   */
+  Future<Instant> finish(Due due, String owner, Attempt attempt, Instant nextAttemptAt) {
+    boolean ok = attempt.status() == Attempt.Status.SUCCESS;
+    String status = ok ? "success" : nextAttemptAt == null ? "failed" : "pending";
+    return pool.preparedQuery("WITH a AS (INSERT INTO builtin_attempts (id, delivery_id, message_id, endpoint_id, "
+        + "organization_id, url, status, response_status_code, response, duration_ms, trigger) "
+        + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)), "
+        + "d AS (UPDATE builtin_deliveries SET status = $12, attempts = attempts + 1, "
+        + "next_attempt_at = coalesce($13, next_attempt_at), lease_owner = NULL, lease_until = NULL, updated_at = now() "
+        + "WHERE id = $2 AND lease_owner = $14), "
+        + "e AS (UPDATE builtin_endpoints SET failing_since = CASE WHEN $15 THEN NULL ELSE now() END "
+        + "WHERE id = $4 AND CASE WHEN $15 THEN failing_since IS NOT NULL ELSE failing_since IS NULL END "
+        + "RETURNING failing_since) "
+        + "SELECT CASE WHEN $15 THEN NULL ELSE coalesce((SELECT failing_since FROM e), "
+        + "(SELECT failing_since FROM builtin_endpoints WHERE id = $4)) END")
+      .execute(Tuple.tuple().addString(attempt.id()).addLong(due.deliveryId()).addString(due.messageId())
+        .addString(due.endpointId()).addString(due.organizationId()).addString(attempt.url())
+        .addString(attempt.status().api()).addInteger(attempt.responseStatusCode()).addString(attempt.response())
+        .addLong(attempt.durationMs()).addString(attempt.trigger().api()).addString(status)
+        .addValue(offset(nextAttemptAt)).addString(owner).addBoolean(ok))
+      .map(rows -> instant(rows.iterator().next().getOffsetDateTime(0)));
+  }
+
+  /**
+   * Disables the endpoint (when enabled) with {@code reason}, its waiting deliveries failed (recover brings them
+   * back); answers it, or null when it was disabled already.
+   */
+  Future<Endpoint> disable(String endpointId, String reason) {
+    return pool.preparedQuery("WITH e AS (UPDATE builtin_endpoints SET disabled = true, disabled_reason = $2, "
+        + "updated_at = now() WHERE id = $1 AND NOT disabled RETURNING organization_id, " + ENDPOINT_COLUMNS + "), "
+        + "d AS (UPDATE builtin_deliveries SET status = 'failed', updated_at = now() "
+        + "WHERE endpoint_id IN (SELECT id FROM e) AND status = 'pending') SELECT * FROM e")
+      .execute(Tuple.of(endpointId, reason))
+      .map(rows -> rows.size() == 0 ? null : endpoint(rows.iterator().next()));
+  }
+
+  /** Hands this node's claimed deliveries back (they are attempted again, by any node). */
+  Future<Integer> release(String owner) {
+    return pool.preparedQuery("UPDATE builtin_deliveries SET status = 'pending', lease_owner = NULL, lease_until = NULL "
+        + "WHERE status = 'sending' AND lease_owner = $1").execute(Tuple.of(owner)).map(RowSet::rowCount);
+  }
+
+  /** Deletes up to {@code batch} messages older than {@code before} (their deliveries and attempts with them). */
+  Future<Integer> prune(Instant before, int batch) {
+    return pool.preparedQuery("DELETE FROM builtin_messages WHERE id IN (SELECT id FROM builtin_messages "
+        + "WHERE created_at < $1 LIMIT $2)").execute(Tuple.of(offset(before), batch)).map(RowSet::rowCount);
+  }
+
+  /** The earliest time a pending delivery is due, or null when none waits. */
+  Future<Instant> nextDue() {
+    return pool.query("SELECT min(next_attempt_at) FROM builtin_deliveries WHERE status = 'pending'").execute()
+      .map(rows -> instant(rows.iterator().next().getOffsetDateTime(0)));
+  }
+
+  // ---------------------------------------------------------------- mapping
+
+  private static <T> Future<T> one(Future<RowSet<Row>> rows, Function<Row, T> map, String what) {
+    return rows.compose(r -> r.size() == 0
+      ? Future.failedFuture(ProviderFailure.notFound(what + " not found"))
+      : Future.succeededFuture(map.apply(r.iterator().next())));
+  }
+
+  private static <T> Page<T> page(RowSet<Row> rows, int limit, Function<Row, T> map) {
+    List<T> data = new ArrayList<>();
+    long last = 0;
+    int n = 0;
+    for (Row r : rows) {
+      if (n++ == limit) {
+        break;
+      }
+      data.add(map.apply(r));
+      last = r.getLong("seq");
+    }
+    boolean done = rows.size() <= limit;
+    return new Page<>(data, done ? null : Long.toString(last), done);
+  }
+
+  private static long seq(String iterator) {
+    try {
+      return Long.parseLong(iterator);
+    } catch (NumberFormatException e) {
+      throw ProviderFailure.inputRejected("/iterator", "not an iterator this listing gave");
+    }
+  }
+
+  static Endpoint endpoint(Row r) {
+    String[] types = r.getArrayOfStrings("event_types");
+    return new Endpoint(r.getString("id"), r.getString("uid"), r.getString("url"), r.getString("description"),
+      types == null ? List.of() : List.of(types), r.getBoolean("disabled"), instant(r.getOffsetDateTime("created_at")),
+      instant(r.getOffsetDateTime("updated_at")));
+  }
+
+  private static Message message(Row r) {
+    return new Message(r.getString("id"), r.getString("event_id"), r.getString("event_type"), r.getString("payload"),
+      instant(r.getOffsetDateTime("created_at")));
+  }
+
+  private static Attempt attempt(Row r) {
+    return new Attempt(r.getString("id"), r.getString("message_id"), r.getString("endpoint_id"), r.getString("url"),
+      Attempt.Status.fromApi(r.getString("status")), r.getInteger("response_status_code"), r.getString("response"),
+      r.getLong("duration_ms"), trigger(r.getString("trigger")), instant(r.getOffsetDateTime("created_at")));
+  }
+
+  private static Attempt.Trigger trigger(String s) {
+    return "manual".equals(s) ? Attempt.Trigger.MANUAL : Attempt.Trigger.SCHEDULED;
+  }
+
+  private static Instant instant(OffsetDateTime t) {
+    return t == null ? null : t.toInstant();
+  }
+
+  private static OffsetDateTime offset(Instant t) {
+    return t == null ? null : t.atOffset(ZoneOffset.UTC);
+  }
+}

@@ -1,0 +1,255 @@
+package io.daytona.webhooks.provider.builtin;
+
+import io.daytona.webhooks.config.ServiceConfig;
+import io.daytona.webhooks.provider.Attempt;
+import io.daytona.webhooks.provider.DeliveryListener;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The built-in delivery's worker on this node: claims due deliveries ({@link BuiltinStore#claim}, any node may,
+ * none twice at once), makes each attempt ({@link WebhookSender}), records it and decides what comes next:
+ * success; a retry after the schedule's next wait (±20 %, at least a 429/503's {@code Retry-After}, capped at
+ * the longest wait); {@code failed} after the last one. A 410 disables the endpoint at once, as does a run of
+ * failures lasting {@code DELIVERY_DISABLE_AFTER_HOURS}. At most {@code DELIVERY_CONCURRENCY} attempts are in
+ * flight here, at most {@code DELIVERY_ENDPOINT_CONCURRENCY} to one endpoint across the cluster.
+ */
+final class DeliveryVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DeliveryVerticle.class);
+  private static final Duration PRUNE_EVERY = Duration.ofHours(1);
+  private static final int PRUNE_BATCH = 1000;
+
+  private final BuiltinStore store;
+  private final DeliveryListener listener;
+  private final ServiceConfig.BuiltinDelivery settings;
+  private final NetworkPolicy policy;
+  private final Duration pollInterval;
+  private final String owner = "node-" + UUID.randomUUID();
+  private final Duration longestWait;
+
+  private Context context;
+  private HttpClient client;
+  private WorkerExecutor resolver;
+  private WebhookSender sender;
+  private long pollTimer = -1;
+  private long pruneTimer = -1;
+  private long wakeTimer = -1;
+  private Instant wakeAt;
+  private int inFlight;
+  private boolean claiming;
+  private boolean again;
+  private boolean stopping;
+  private Promise<Void> drained;
+
+  private final io.micrometer.core.instrument.Counter succeeded;
+  private final io.micrometer.core.instrument.Counter failedAttempts;
+  private final io.micrometer.core.instrument.Timer attemptTime;
+
+  DeliveryVerticle(BuiltinStore store, DeliveryListener listener, ServiceConfig.BuiltinDelivery settings,
+                   NetworkPolicy policy, Duration pollInterval, io.micrometer.core.instrument.MeterRegistry meters) {
+    this.succeeded = io.micrometer.core.instrument.Counter.builder("webhooks.builtin.attempts").tag("outcome", "success")
+      .description("Built-in delivery attempts").register(meters);
+    this.failedAttempts = io.micrometer.core.instrument.Counter.builder("webhooks.builtin.attempts").tag("outcome", "failed")
+      .description("Built-in delivery attempts").register(meters);
+    this.attemptTime = io.micrometer.core.instrument.Timer.builder("webhooks.builtin.attempt.duration")
+      .description("Built-in delivery attempt, request to answer").register(meters);
+    io.micrometer.core.instrument.Gauge.builder("webhooks.builtin.inflight", this, v -> v.inFlight)
+      .description("Built-in delivery attempts in flight on this node").register(meters);
+    this.store = store;
+    this.listener = listener;
+    this.settings = settings;
+    this.policy = policy;
+    this.pollInterval = pollInterval;
+    this.longestWait = settings.retrySchedule().stream().max(Duration::compareTo).orElse(Duration.ZERO);
+  }
+
+  @Override
+  public Future<?> start() {
+    context = vertx.getOrCreateContext();
+    client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setMaxRedirects(0)
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis())),
+      new PoolOptions().setHttp1MaxSize(settings.endpointConcurrency()).setMaxWaitQueueSize(-1));
+    resolver = vertx.createSharedWorkerExecutor("webhooks-builtin-dns", 4);
+    sender = new WebhookSender(vertx, client, resolver, policy, settings.timeout());
+    pollTimer = vertx.setPeriodic(pollInterval.toMillis(), t -> wake());
+    pruneTimer = vertx.setPeriodic(10_000, PRUNE_EVERY.toMillis(), t -> prune());
+    LOG.info("Built-in delivery: {} attempts at once on this node, {} per endpoint, timeout {} ms, retries after {}",
+      settings.concurrency(), settings.endpointConcurrency(), settings.timeout().toMillis(), settings.retrySchedule());
+    wake();
+    return Future.succeededFuture();
+  }
+
+  /** Something may be due: claims what this node has room for (from any thread). */
+  void wakeUp() {
+    Context c = context;
+    if (c != null) {
+      c.runOnContext(v -> wake());
+    }
+  }
+
+  private void wake() {
+    if (stopping) {
+      return;
+    }
+    if (claiming) {
+      again = true;
+      return;
+    }
+    int free = settings.concurrency() - inFlight;
+    if (free <= 0) {
+      return;
+    }
+    claiming = true;
+    again = false;
+    // an attempt ends within the timeout; the margin covers recording it on a loaded database
+    Duration lease = settings.timeout().plus(Duration.ofMillis(Math.max(10_000, settings.timeout().toMillis())));
+    store.claim(owner, free, settings.endpointConcurrency(), lease).onComplete(claimed -> {
+      claiming = false;
+      if (claimed.failed()) {
+        LOG.warn("Built-in delivery could not claim deliveries (tried again in {} ms): {}", pollInterval.toMillis(),
+          claimed.cause().getMessage());
+        return;
+      }
+      List<BuiltinStore.Due> due = claimed.result();
+      for (BuiltinStore.Due d : due) {
+        inFlight++;
+        attempt(d);
+      }
+      if (again || (due.size() == free && !due.isEmpty())) {
+        wake();
+      }
+    });
+  }
+
+  private void attempt(BuiltinStore.Due due) {
+    sender.send(due).compose(outcome -> {
+      int number = due.attemptsBefore() + 1;
+      boolean ok = outcome.success();
+      (ok ? succeeded : failedAttempts).increment();
+      attemptTime.record(Duration.ofMillis(outcome.durationMs()));
+      Instant next = ok ? null : nextAttempt(due, number, outcome);
+      Attempt attempt = new Attempt(Secrets.id("atmpt_"), due.messageId(), due.endpointId(), due.url(),
+        ok ? Attempt.Status.SUCCESS : Attempt.Status.FAILED, outcome.status(), outcome.response(),
+        outcome.durationMs(), due.trigger(), Instant.now());
+      return store.finish(due, owner, attempt, next).compose(failingSince -> {
+        listener.attempted(due.organizationId(), due.message(), attempt, number);
+        if (next != null) {
+          wakeAt(next);
+        }
+        String reason = ok ? null : disableReason(outcome, failingSince);
+        if (reason == null) {
+          return Future.succeededFuture();
+        }
+        return store.disable(due.endpointId(), reason).map(endpoint -> {
+          if (endpoint != null) {
+            LOG.info("Built-in delivery disabled endpoint {} of {}: {}", endpoint.id(), due.organizationId(), reason);
+            listener.endpointDisabled(due.organizationId(), endpoint, reason);
+          }
+          return null;
+        });
+      });
+    }).onComplete(done -> {
+      inFlight--;
+      if (done.failed()) {
+        // the delivery stays claimed until its lease passes; then any node attempts it again
+        LOG.warn("Built-in delivery could not record an attempt of {} to {}: {}", due.messageId(), due.endpointId(),
+          done.cause().getMessage());
+      }
+      if (stopping && inFlight == 0 && drained != null) {
+        drained.tryComplete();
+      }
+      wake();
+    });
+  }
+
+  /** When the next attempt is due, or null when this was the last one. */
+  private Instant nextAttempt(BuiltinStore.Due due, int number, WebhookSender.Outcome outcome) {
+    List<Duration> schedule = settings.retrySchedule();
+    if (!due.retries() || number > schedule.size()) {
+      return null;
+    }
+    long base = schedule.get(number - 1).toMillis();
+    long wait = Math.round(base * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
+    if (outcome.retryAfter() != null) {
+      wait = Math.max(wait, Math.min(outcome.retryAfter().toMillis(), longestWait.toMillis()));
+    }
+    return Instant.now().plusMillis(wait);
+  }
+
+  private String disableReason(WebhookSender.Outcome outcome, Instant failingSince) {
+    if (outcome.status() == 410) {
+      return "the endpoint answered 410 Gone";
+    }
+    if (failingSince != null && !failingSince.plus(settings.disableAfter()).isAfter(Instant.now())) {
+      return "every delivery failed for " + settings.disableAfter().toHours() + " h (DELIVERY_DISABLE_AFTER_HOURS)";
+    }
+    return null;
+  }
+
+  /** One timer for the earliest retry this node scheduled (the periodic poll catches any other). */
+  private void wakeAt(Instant at) {
+    if (stopping || (wakeAt != null && !at.isBefore(wakeAt))) {
+      return;
+    }
+    if (wakeTimer >= 0) {
+      vertx.cancelTimer(wakeTimer);
+    }
+    wakeAt = at;
+    wakeTimer = vertx.setTimer(Math.max(1, Duration.between(Instant.now(), at).toMillis() + 5), t -> {
+      wakeTimer = -1;
+      wakeAt = null;
+      wake();
+    });
+  }
+
+  private void prune() {
+    Instant before = Instant.now().minus(Duration.ofDays(settings.retentionDays()));
+    store.prune(before, PRUNE_BATCH).onComplete(pruned -> {
+      if (pruned.failed()) {
+        LOG.warn("Built-in delivery could not prune messages older than {} days: {}", settings.retentionDays(),
+          pruned.cause().getMessage());
+      } else if (pruned.result() == PRUNE_BATCH && !stopping) {
+        prune();
+      }
+    });
+  }
+
+  /** Lets the attempts in flight end (within the delivery timeout), then hands back whatever is still claimed. */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    vertx.cancelTimer(pollTimer);
+    vertx.cancelTimer(pruneTimer);
+    if (wakeTimer >= 0) {
+      vertx.cancelTimer(wakeTimer);
+    }
+    drained = Promise.promise();
+    if (inFlight == 0) {
+      drained.tryComplete();
+    }
+    long limit = vertx.setTimer(Math.min(5_000, settings.timeout().toMillis() + 500), t -> drained.tryComplete());
+    return drained.future()
+      .compose(v -> {
+        vertx.cancelTimer(limit);
+        return store.release(owner);
+      })
+      .recover(err -> Future.succeededFuture(0))
+      .compose(v -> client.close())
+      .compose(v -> resolver.close());
+  }
+}
