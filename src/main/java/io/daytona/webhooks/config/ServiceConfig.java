@@ -41,7 +41,7 @@ public final class ServiceConfig {
     "DELIVERY_PROVIDER", "DELIVERY_TIMEOUT_MS", "DELIVERY_RETRY_SCHEDULE", "DELIVERY_DISABLE_AFTER_HOURS",
     "DELIVERY_CONCURRENCY", "DELIVERY_ENDPOINT_CONCURRENCY", "DELIVERY_RETENTION_DAYS", "DELIVERY_ALLOWED_NETWORKS",
     "OUTBOX_REJECT_AFTER_MS",
-    "MAX_PAYLOAD_BYTES");
+    "MAX_PAYLOAD_BYTES", "SEND_RATE_LIMIT", "HTTP_IDLE_TIMEOUT_S");
 
   private static final Set<String> TRUE = Set.of("true", "1", "yes", "on");
   private static final Set<String> FALSE = Set.of("false", "0", "no", "off");
@@ -90,9 +90,11 @@ public final class ServiceConfig {
 
   /**
    * {@code MAX_PAYLOAD_BYTES}: the largest {@code /send} payload and platform event body (as encoded JSON,
-   * at most the 1 MiB every REST body is held to).
+   * at most the 1 MiB every REST body is held to); {@code SEND_RATE_LIMIT}: {@code /send} events per second
+   * and organization on each node (bursts of twice that); {@code HTTP_IDLE_TIMEOUT_S}: HTTP connections with
+   * nothing read or written for that long are closed.
    */
-  public record Limits(int maxPayloadBytes) {
+  public record Limits(int maxPayloadBytes, int sendRateLimit, Duration httpIdleTimeout) {
   }
 
   /**
@@ -262,7 +264,9 @@ public final class ServiceConfig {
       Duration.ofMillis(integer("INIT_RETRY_INTERVAL_MS", 15_000, 10, 86_400_000)), bulk,
       Math.max(1, Math.min(bulk, databasePoolSize - 2)),
       Duration.ofMillis(Math.max(30_000, 3 * svixTimeout.toMillis() + 5_000)), Duration.ofMillis(runMs));
-    limits = new Limits(integer("MAX_PAYLOAD_BYTES", 262_144, 1, MAX_BODY_BYTES));
+    limits = new Limits(integer("MAX_PAYLOAD_BYTES", 262_144, 1, MAX_BODY_BYTES),
+      integer("SEND_RATE_LIMIT", 100, 1, 1_000_000),
+      Duration.ofSeconds(integer("HTTP_IDLE_TIMEOUT_S", 60, 1, 86_400)));
   }
 
   /** The 1 MiB every REST body is held to; a payload limit above it could never be reached. */

@@ -42,6 +42,7 @@ public final class PlatformEventsVerticle extends VerticleBase {
   private final OutboxMetrics metrics;
   private final CustomEventTypes customTypes;
   private OutboxWriter writer;
+  private SendRateLimiter sendLimiter;
 
   public PlatformEventsVerticle(ServiceContext ctx) {
     this.ctx = ctx;
@@ -53,6 +54,7 @@ public final class PlatformEventsVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     writer = new OutboxWriter(vertx, repository, ctx.meters());
+    sendLimiter = new SendRateLimiter(ctx.config().limits.sendRateLimit());
     List<Future<?>> registrations = new ArrayList<>();
     for (String address : Addresses.PLATFORM_EVENTS) {
       // clustered consumer: send, publish and request from any node reach it
@@ -102,6 +104,10 @@ public final class PlatformEventsVerticle extends VerticleBase {
     String org = req.organizationId();
     JsonObject body = req.body();
     String eventType = body.getString("eventType");
+    if (!req.admin() && (EventTypes.PLATFORM.containsKey(eventType) || Addresses.ORGANIZATION_CREATED.equals(eventType))) {
+      return Future.failedFuture(new ApiError(403, "'" + eventType + "' is a platform event type: only an admin may "
+        + "send it (an organization may send its own custom types)."));
+    }
     String given = body.getString("eventId");
     String eventId = given != null ? given : "evt_" + UUID.randomUUID().toString().replace("-", "");
     if (!PlatformEvent.EVENT_ID.matcher(eventId).matches()) {
@@ -113,6 +119,12 @@ public final class PlatformEventsVerticle extends VerticleBase {
       String detail = "payload: larger than MAX_PAYLOAD_BYTES (" + maxBytes + " bytes as JSON)";
       return Future.failedFuture(new ApiError(413, detail, null, new JsonArray()
         .add(new JsonObject().put("pointer", "/payload").put("message", detail))));
+    }
+    long retryAfter = sendLimiter.tryAcquire(org);
+    if (retryAfter > 0) {
+      return Future.failedFuture(new ApiError(429, "Organization '" + org + "' sends more than SEND_RATE_LIMIT ("
+        + ctx.config().limits.sendRateLimit() + " events per second); nothing was accepted, send again later.",
+        (int) retryAfter, null));
     }
     return writer.write(new NewEvent(org, eventType, eventId, payload, "api"))
       .recover(err -> Future.failedFuture(new ApiError(503, "The event could not be stored; send it again.")))

@@ -85,6 +85,8 @@ public final class HttpVerticle extends VerticleBase {
           .setHost(ctx.config().httpHost)
           .setPort(ctx.config().httpPort)
           .setCompressionSupported(true)
+          .setIdleTimeout((int) ctx.config().limits.httpIdleTimeout().toSeconds())
+          .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS)
           // HTTP/1.1 keep-alive serves every client here; no cleartext HTTP/2 upgrade (the hang once
           // blamed on it was a connection accepted before the server's metrics existed: SafeServerMetrics)
           .setHttp2ClearTextEnabled(false));

@@ -16,7 +16,7 @@ final class Problems {
   private static final Map<Integer, String> TYPES = Map.ofEntries(
     Map.entry(400, "validation-error"), Map.entry(401, "unauthorized"), Map.entry(403, "forbidden"),
     Map.entry(404, "not-found"), Map.entry(405, "method-not-allowed"), Map.entry(409, "conflict"),
-    Map.entry(413, "payload-too-large"), Map.entry(415, "unsupported-media-type"),
+    Map.entry(413, "payload-too-large"), Map.entry(415, "unsupported-media-type"), Map.entry(429, "rate-limited"),
     Map.entry(500, "internal-error"), Map.entry(501, "not-implemented"), Map.entry(502, "svix-error"),
     Map.entry(503, "unavailable"), Map.entry(504, "timeout"));
 

@@ -5,6 +5,7 @@ import io.daytona.webhooks.bus.Addresses;
 import io.vertx.core.Vertx;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
@@ -37,6 +38,12 @@ public final class RealtimeRoutes {
   private RealtimeRoutes() {
   }
 
+  /** The dashboard and its assets: served as their declared type only, and no referrer leaves the page. */
+  private static void pageHeaders(RoutingContext rc) {
+    rc.response().putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer");
+    rc.next();
+  }
+
   /** @param vertx the Vert.x of the HTTP verticle */
   public static Router create(Vertx vertx, ServiceContext ctx) {
     Router router = Router.router(vertx);
@@ -60,10 +67,11 @@ public final class RealtimeRoutes {
     router.route(SOCKET_PATH + "/*").subRouter(bridge);
 
     // a StaticHandler on "/x/*" serves the part after "/x/": each one's root is that directory
-    router.get("/").handler(StaticHandler.create("webroot").setIndexPage("index.html")
+    router.get("/").handler(RealtimeRoutes::pageHeaders).handler(StaticHandler.create("webroot").setIndexPage("index.html")
       .setDefaultContentEncoding("UTF-8"));
-    router.get("/assets/*").handler(StaticHandler.create("webroot/assets").setDefaultContentEncoding("UTF-8"));
-    router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
+    router.get("/assets/*").handler(RealtimeRoutes::pageHeaders)
+      .handler(StaticHandler.create("webroot/assets").setDefaultContentEncoding("UTF-8"));
+    router.get("/webjars/*").handler(RealtimeRoutes::pageHeaders).handler(StaticHandler.create("META-INF/resources/webjars"));
     return router;
   }
 }

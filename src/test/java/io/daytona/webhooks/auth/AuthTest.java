@@ -169,6 +169,16 @@ class AuthTest {
     assertThat(key).startsWith(row.getString("key_prefix"));
   }
 
+  @Test
+  void aRevokedApiKeyIs401AtOnce() throws Exception {
+    String key = ApiKeys.newKey();
+    await(service.context().apiKeys().store(key, "org-r", null));
+    assertThat(get("/api/webhooks/organizations/org-r/initialization-status", null, key).statusCode()).isEqualTo(200);
+    assertThat(await(service.context().apiKeys().revoke(key.substring(0, 12)))).isEqualTo(1);
+    assertProblem(get("/api/webhooks/organizations/org-r/initialization-status", null, key), 401);
+    assertProblem(get("/api/webhooks/organizations/org-r/initialization-status", "Bearer " + key, null), 401);
+  }
+
   // ------------------------------------------------------------------ 403
 
   @Test

@@ -36,7 +36,10 @@ class ServiceConfigTest {
     "SVIX_TIMEOUT_MS|0|SVIX_TIMEOUT_MS: must be between",
     "DATABASE_POOL_SIZE|x|DATABASE_POOL_SIZE: not a whole number",
     "MAX_PAYLOAD_BYTES|0|MAX_PAYLOAD_BYTES: must be between 1 and 1048576",
-    "MAX_PAYLOAD_BYTES|2000000|MAX_PAYLOAD_BYTES: must be between 1 and 1048576"
+    "MAX_PAYLOAD_BYTES|2000000|MAX_PAYLOAD_BYTES: must be between 1 and 1048576",
+    "SEND_RATE_LIMIT|0|SEND_RATE_LIMIT: must be between 1 and",
+    "SEND_RATE_LIMIT|fast|SEND_RATE_LIMIT: not a whole number",
+    "HTTP_IDLE_TIMEOUT_S|0|HTTP_IDLE_TIMEOUT_S: must be between 1 and 86400"
   })
   void aBadValueNamesTheVariableAndTheProblem(String key, String value, String expected) {
     assertThatThrownBy(() -> ServiceConfig.from(Map.of(key, value)))
@@ -58,6 +61,8 @@ class ServiceConfigTest {
     assertThat(config.builtin.allowedNetworks()).containsExactly("127.0.0.0/8", "::1/128");
     assertThat(config.preconfiguredEndpointBaseUrl.toString()).isEqualTo("https://webhook.daytona.io");
     assertThat(config.limits.maxPayloadBytes()).isEqualTo(262_144);
+    assertThat(config.limits.sendRateLimit()).isEqualTo(100);
+    assertThat(config.limits.httpIdleTimeout()).isEqualTo(java.time.Duration.ofSeconds(60));
     assertThat(config.defaultsChosen())
       .anyMatch(l -> l.startsWith("DATABASE_URL not set"))
       .anyMatch(l -> l.startsWith("DELIVERY_PROVIDER not set: builtin"))
@@ -100,7 +105,8 @@ class ServiceConfigTest {
     for (String key : ServiceConfig.KEYS) {
       assertThat(yaml).as(key).containsPattern("(?m)^" + key + ":");
     }
-    assertThat(yaml).containsPattern("(?m)^MAX_PAYLOAD_BYTES: 262144$");
+    assertThat(yaml).containsPattern("(?m)^MAX_PAYLOAD_BYTES: 262144$").containsPattern("(?m)^SEND_RATE_LIMIT: 100$")
+      .containsPattern("(?m)^HTTP_IDLE_TIMEOUT_S: 60$");
   }
 
   @Test

@@ -236,6 +236,8 @@ class HttpContractTest {
     HttpResponse<Buffer> page = anonymous("/");
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.getHeader("Content-Type")).startsWith("text/html");
+    assertThat(page.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
+    assertThat(page.getHeader("Referrer-Policy")).isEqualTo("no-referrer");
     List<String> scripts = new java.util.ArrayList<>();
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("<(?:script src|link rel=\"stylesheet\" href)=\"([^\"]+)\"")
       .matcher(page.bodyAsString());
@@ -248,6 +250,7 @@ class HttpContractTest {
       HttpResponse<Buffer> asset = anonymous(script);
       assertThat(asset.statusCode()).as(script).isEqualTo(200);
       assertThat(asset.body().length()).as(script).isGreaterThan(100);
+      assertThat(asset.getHeader("X-Content-Type-Options")).as(script).isEqualTo("nosniff");
     }
     // the vendored event-bus client is served byte for byte as published (see src/main/vendor/README.md)
     byte[] digest = java.security.MessageDigest.getInstance("SHA-256")

@@ -249,7 +249,7 @@ class DashboardBrowserTest {
     for (int attempt = 0; attempt < 3 && !shown; attempt++) {
       HttpResponse<Buffer> sent = SvixStandIn.block(client
         .post(service.port(), "127.0.0.1", "/api/webhooks/organizations/" + org + "/send")
-        .bearerTokenAuthentication(token)
+        .bearerTokenAuthentication(TestTokens.admin(service.vertx())) // sandbox.created is an admin-only type
         .sendJsonObject(new JsonObject().put("eventType", "sandbox.created")
           .put("eventId", "evt-dash-" + UUID.randomUUID())
           .put("payload", new JsonObject().put("id", "sb-" + attempt))), WAIT);
