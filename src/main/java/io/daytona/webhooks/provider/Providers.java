@@ -29,7 +29,7 @@ public final class Providers {
                                         io.micrometer.core.instrument.MeterRegistry meters, DeliveryListener listener) {
     return switch (config.deliveryProvider) {
       case SVIX -> new SvixProvider(vertx, config.svix, platformTypes());
-      case BUILTIN -> new BuiltinProvider(database.pool(), config.builtin, config.outbox.pollInterval(), meters, listener);
+      case BUILTIN -> new BuiltinProvider(database.pool(), database.bookkeepingPool(), config.builtin, config.outbox.pollInterval(), meters, listener);
     };
   }
 }

@@ -44,9 +44,13 @@ public final class BuiltinProvider implements DeliveryProvider {
   private final NetworkPolicy policy;
   private final DeliveryVerticle delivery;
 
-  public BuiltinProvider(Pool pool, ServiceConfig.BuiltinDelivery settings, Duration pollInterval,
+  /**
+   * @param pool  the main pool (REST reads and writes)
+   * @param queue the pool for the delivery queue's own statements, whose commits need not wait for the disk
+   */
+  public BuiltinProvider(Pool pool, Pool queue, ServiceConfig.BuiltinDelivery settings, Duration pollInterval,
                          io.micrometer.core.instrument.MeterRegistry meters, DeliveryListener listener) {
-    this.store = new BuiltinStore(pool);
+    this.store = new BuiltinStore(pool, queue);
     this.policy = new NetworkPolicy(settings.allowedNetworks());
     this.delivery = new DeliveryVerticle(store, listener, settings, policy, pollInterval, meters);
   }

@@ -47,9 +47,17 @@ final class BuiltinStore {
     "id, seq, message_id, endpoint_id, url, status, response_status_code, response, duration_ms, trigger, created_at";
 
   private final Pool pool;
+  /**
+   * The delivery queue's own statements (message creation from the outbox, claims, attempts recorded): on the
+   * pool whose commits do not wait for the disk. PostgreSQL's log is written in order, so a commit that survives
+   * a crash (the outbox marking its row sent) implies that every earlier one (the message) survived too; a lost
+   * attempt record means the attempt is made again, with the same webhook-id.
+   */
+  private final Pool queue;
 
-  BuiltinStore(Pool pool) {
+  BuiltinStore(Pool pool, Pool queue) {
     this.pool = pool;
+    this.queue = queue;
   }
 
   // ---------------------------------------------------------------- endpoints
@@ -138,7 +146,7 @@ final class BuiltinStore {
   Future<Message> createMessage(String organizationId, String eventType, String eventId, String payload,
                                 String onlyEndpointId) {
     String id = Secrets.id("msg_");
-    return pool.preparedQuery("WITH m AS (INSERT INTO builtin_messages (id, organization_id, event_id, event_type, "
+    return queue.preparedQuery("WITH m AS (INSERT INTO builtin_messages (id, organization_id, event_id, event_type, "
         + "payload) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organization_id, event_id) DO NOTHING "
         + "RETURNING id, created_at), "
         + "d AS (INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id) "
@@ -246,19 +254,28 @@ final class BuiltinStore {
    * claiming at once take different rows.
    */
   Future<List<Due>> claim(String owner, int limit, int perEndpoint, Duration lease) {
-    return pool.preparedQuery("WITH busy AS (SELECT endpoint_id, count(*) AS n FROM builtin_deliveries "
+    // Two locking scans, each walking its own partial index in order and stopping at the limit: the due
+    // pending rows (builtin_deliveries_due) and the claims whose node died (builtin_deliveries_sending). One
+    // scan over both states could use neither index and read the whole backlog for every claim.
+    String eligible = "AND NOT EXISTS (SELECT 1 FROM busy b WHERE b.endpoint_id = d.endpoint_id AND b.n >= $3) "
+      + "AND EXISTS (SELECT 1 FROM builtin_endpoints x WHERE x.id = d.endpoint_id AND NOT x.disabled) ";
+    return queue.preparedQuery("WITH busy AS (SELECT endpoint_id, count(*) AS n FROM builtin_deliveries "
         + "WHERE status = 'sending' AND lease_until >= now() GROUP BY endpoint_id), "
-        + "candidates AS (SELECT d.id, d.endpoint_id, d.next_attempt_at FROM builtin_deliveries d "
-        + "WHERE ((d.status = 'pending' AND d.next_attempt_at <= now()) OR (d.status = 'sending' AND d.lease_until < now())) "
-        + "AND NOT EXISTS (SELECT 1 FROM busy b WHERE b.endpoint_id = d.endpoint_id AND b.n >= $3) "
-        + "AND EXISTS (SELECT 1 FROM builtin_endpoints x WHERE x.id = d.endpoint_id AND NOT x.disabled) "
+        + "due AS (SELECT d.id, d.endpoint_id, d.next_attempt_at FROM builtin_deliveries d "
+        + "WHERE d.status = 'pending' AND d.next_attempt_at <= now() " + eligible
         + "ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED), "
-        + "ranked AS (SELECT c.id, row_number() OVER (PARTITION BY c.endpoint_id ORDER BY c.next_attempt_at, c.id) "
-        + "+ coalesce((SELECT b.n FROM busy b WHERE b.endpoint_id = c.endpoint_id), 0) AS slot FROM candidates c) "
+        + "expired AS (SELECT d.id, d.endpoint_id, d.next_attempt_at FROM builtin_deliveries d "
+        + "WHERE d.status = 'sending' AND d.lease_until < now() " + eligible
+        + "ORDER BY d.lease_until LIMIT $1 FOR UPDATE OF d SKIP LOCKED), "
+        + "candidates AS (SELECT * FROM expired UNION ALL SELECT * FROM due), "
+        + "ranked AS (SELECT c.id, c.next_attempt_at, row_number() OVER (PARTITION BY c.endpoint_id "
+        + "ORDER BY c.next_attempt_at, c.id) + coalesce((SELECT b.n FROM busy b WHERE b.endpoint_id = c.endpoint_id), 0) "
+        + "AS slot FROM candidates c), "
+        + "chosen AS (SELECT id FROM ranked WHERE slot <= $3 ORDER BY next_attempt_at LIMIT $1) "
         + "UPDATE builtin_deliveries d SET status = 'sending', lease_owner = $2, "
         + "lease_until = now() + make_interval(secs => $4), updated_at = now() "
-        + "FROM ranked r, builtin_endpoints e, builtin_messages m "
-        + "WHERE d.id = r.id AND r.slot <= $3 AND e.id = d.endpoint_id AND m.id = d.message_id AND NOT e.disabled "
+        + "FROM chosen r, builtin_endpoints e, builtin_messages m "
+        + "WHERE d.id = r.id AND e.id = d.endpoint_id AND m.id = d.message_id "
         + "RETURNING d.id, d.organization_id, d.message_id, m.event_id, m.event_type, m.payload, m.created_at, "
         + "d.endpoint_id, e.url, e.secret, CASE WHEN e.previous_secret_until > now() THEN e.previous_secret END AS previous, "
         + "d.attempts, d.retries, d.trigger")
@@ -284,7 +301,7 @@ final class BuiltinStore {
   Future<Instant> finish(Due due, String owner, Attempt attempt, Instant nextAttemptAt) {
     boolean ok = attempt.status() == Attempt.Status.SUCCESS;
     String status = ok ? "success" : nextAttemptAt == null ? "failed" : "pending";
-    return pool.preparedQuery("WITH a AS (INSERT INTO builtin_attempts (id, delivery_id, message_id, endpoint_id, "
+    return queue.preparedQuery("WITH a AS (INSERT INTO builtin_attempts (id, delivery_id, message_id, endpoint_id, "
         + "organization_id, url, status, response_status_code, response, duration_ms, trigger) "
         + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)), "
         + "d AS (UPDATE builtin_deliveries SET status = $12, attempts = attempts + 1, "
@@ -308,7 +325,7 @@ final class BuiltinStore {
    * back); answers it, or null when it was disabled already.
    */
   Future<Endpoint> disable(String endpointId, String reason) {
-    return pool.preparedQuery("WITH e AS (UPDATE builtin_endpoints SET disabled = true, disabled_reason = $2, "
+    return queue.preparedQuery("WITH e AS (UPDATE builtin_endpoints SET disabled = true, disabled_reason = $2, "
         + "updated_at = now() WHERE id = $1 AND NOT disabled RETURNING organization_id, " + ENDPOINT_COLUMNS + "), "
         + "d AS (UPDATE builtin_deliveries SET status = 'failed', updated_at = now() "
         + "WHERE endpoint_id IN (SELECT id FROM e) AND status = 'pending') SELECT * FROM e")
@@ -318,7 +335,7 @@ final class BuiltinStore {
 
   /** Hands this node's claimed deliveries back (they are attempted again, by any node). */
   Future<Integer> release(String owner) {
-    return pool.preparedQuery("UPDATE builtin_deliveries SET status = 'pending', lease_owner = NULL, lease_until = NULL "
+    return queue.preparedQuery("UPDATE builtin_deliveries SET status = 'pending', lease_owner = NULL, lease_until = NULL "
         + "WHERE status = 'sending' AND lease_owner = $1").execute(Tuple.of(owner)).map(RowSet::rowCount);
   }
 

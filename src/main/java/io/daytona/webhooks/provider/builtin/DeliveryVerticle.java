@@ -83,7 +83,9 @@ final class DeliveryVerticle extends VerticleBase {
     context = vertx.getOrCreateContext();
     client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setMaxRedirects(0)
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis())),
-      new PoolOptions().setHttp1MaxSize(settings.endpointConcurrency()).setMaxWaitQueueSize(-1));
+      // per server address (endpoints on one host share it): as many as this node's attempts, so that the
+      // per-endpoint limit of the claim, not the pool, is what one slow endpoint holds
+      new PoolOptions().setHttp1MaxSize(settings.concurrency()).setMaxWaitQueueSize(-1));
     resolver = vertx.createSharedWorkerExecutor("webhooks-builtin-dns", 4);
     sender = new WebhookSender(vertx, client, resolver, policy, settings.timeout());
     pollTimer = vertx.setPeriodic(pollInterval.toMillis(), t -> wake());

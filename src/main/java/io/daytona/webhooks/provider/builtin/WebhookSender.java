@@ -9,7 +9,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -124,25 +123,20 @@ final class WebhookSender {
       .putHeader("svix-timestamp", Long.toString(timestamp))
       .putHeader("svix-signature", signature);
     Promise<Outcome> outcome = Promise.promise();
-    HttpClientRequest[] inFlight = new HttpClientRequest[1];
-    long deadline = vertx.setTimer(timeoutMs, t -> {
-      if (outcome.tryComplete(new Outcome(0, "timed out after " + timeoutMs + " ms", elapsed(started), null))
-        && inFlight[0] != null) {
-        // the connection is closed: a late answer can neither land nor hold a pooled connection
-        inFlight[0].reset();
-      }
-    });
+    long[] deadline = {-1};
+    // connecting has its own timeout; the attempt's deadline runs from the moment a connection is had
     client.request(options).onComplete(requested -> {
       if (requested.failed()) {
         outcome.tryComplete(new Outcome(0, error(requested.cause()), elapsed(started), null));
         return;
       }
       var request = requested.result();
-      inFlight[0] = request;
-      if (outcome.future().isComplete()) {
-        request.reset();
-        return;
-      }
+      deadline[0] = vertx.setTimer(timeoutMs, t -> {
+        if (outcome.tryComplete(new Outcome(0, "timed out after " + timeoutMs + " ms", elapsed(started), null))) {
+          // the connection is closed: a late answer can neither land nor hold a pooled connection
+          request.reset();
+        }
+      });
       request.send(body).onComplete(sent -> {
         if (sent.failed()) {
           outcome.tryComplete(new Outcome(0, error(sent.cause()), elapsed(started), null));
@@ -151,7 +145,7 @@ final class WebhookSender {
         read(sent.result(), outcome, started);
       });
     });
-    return outcome.future().onComplete(done -> vertx.cancelTimer(deadline));
+    return outcome.future().onComplete(done -> vertx.cancelTimer(deadline[0]));
   }
 
   /** Keeps the first 16 KiB of the body; the rest is read and dropped, within the same deadline. */
