@@ -64,21 +64,19 @@ public final class RealtimeRoutes {
     router.route(SOCKET_PATH + "/*").subRouter(bridge);
 
     String csp = contentSecurityPolicy(ctx.config().portalFrameAncestors);
-    for (String page : new String[] {"/", "/portal", "/portal/", "/assets/*", "/webjars/*"}) {
+    for (String page : new String[] {"/", "/portal", "/assets/*", "/webjars/*"}) {
       router.get(page).handler(rc -> {
         pageHeaders(rc.response().headers(), csp);
         rc.next();
       });
     }
-    // the portal page itself (its script and style are under /assets/)
-    router.get("/portal").handler(rc -> rc.reroute("/portal.html"));
-    router.get("/portal/").handler(rc -> rc.reroute("/portal.html"));
-    router.get("/portal.html").handler(rc -> {
-      pageHeaders(rc.response().headers(), csp);
-      rc.next();
-    });
-    router.get("/portal.html").handler(StaticHandler.create("webroot").setIndexPage("index.html")
-      .setDefaultContentEncoding("UTF-8"));
+    // the portal page itself (its script and style are under /assets/); revalidated on every visit, so a new
+    // release's page never runs with an old script
+    router.get("/portal").handler(rc -> rc.response()
+      .putHeader("Content-Type", "text/html; charset=utf-8")
+      .putHeader("Cache-Control", "no-cache")
+      .sendFile("webroot/portal.html")
+      .onFailure(rc::fail));
     // a StaticHandler on "/x/*" serves the part after "/x/": each one's root is that directory
     router.get("/").handler(StaticHandler.create("webroot").setIndexPage("index.html")
       .setDefaultContentEncoding("UTF-8"));
