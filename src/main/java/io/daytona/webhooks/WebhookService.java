@@ -1,6 +1,7 @@
 package io.daytona.webhooks;
 
 import io.daytona.webhooks.auth.ApiKeys;
+import io.daytona.webhooks.auth.PortalTokens;
 import io.daytona.webhooks.auth.Authenticator;
 import io.daytona.webhooks.auth.DevelopmentKey;
 import io.daytona.webhooks.cluster.Clustering;
@@ -15,6 +16,7 @@ import io.daytona.webhooks.realtime.RealtimeRoutes;
 import io.daytona.webhooks.realtime.RealtimeVerticle;
 import io.daytona.webhooks.status.StatusVerticle;
 import io.daytona.webhooks.endpoints.EndpointsVerticle;
+import io.daytona.webhooks.portal.PortalAccessVerticle;
 import io.daytona.webhooks.provider.DeliveryProvider;
 import io.daytona.webhooks.provider.Providers;
 import io.daytona.webhooks.provider.svix.SvixProvider;
@@ -101,8 +103,8 @@ public final class WebhookService {
           LOG.info("Database: {}", db.description());
           MeterRegistry meters = BackendRegistries.getNow(registryName);
           ApiKeys keys = new ApiKeys(db.pool());
-          DeliveryProvider provider = Providers.create(vertx, config, db, new RealtimeDeliveryListener(vertx));
-          ServiceContext ctx = new ServiceContext(vertx, config, db, keys, new Authenticator(vertx, config, keys), meters,
+          DeliveryProvider provider = Providers.create(vertx, config, db, meters, new RealtimeDeliveryListener(vertx));
+          ServiceContext ctx = new ServiceContext(vertx, config, db, keys, new Authenticator(vertx, config, keys, new PortalTokens(db.pool())), meters,
             registryName, provider);
           Future<String> devKey = config.developmentAuth()
             ? DevelopmentKey.ensure(vertx, config.dataDir, keys)
@@ -139,6 +141,7 @@ public final class WebhookService {
     Future<String> providerWork = background == null ? Future.succeededFuture() : vertx.deployVerticle(background);
     return Future.all(List.of(
         vertx.deployVerticle(new EndpointsVerticle(ctx)),
+        vertx.deployVerticle(new PortalAccessVerticle(ctx)),
         vertx.deployVerticle(new RealtimeVerticle(ctx)),
         vertx.deployVerticle(new StatusVerticle(ctx, cm)),
         vertx.deployVerticle(new InitializationVerticle(ctx)),

@@ -25,9 +25,11 @@ public final class Authenticator {
 
   private final JWTAuth jwt;
   private final ApiKeys apiKeys;
+  private final PortalTokens portalTokens;
 
-  public Authenticator(Vertx vertx, ServiceConfig config, ApiKeys apiKeys) {
+  public Authenticator(Vertx vertx, ServiceConfig config, ApiKeys apiKeys, PortalTokens portalTokens) {
     this.apiKeys = apiKeys;
+    this.portalTokens = portalTokens;
     if (config.developmentAuth()) {
       this.jwt = null;
       return;
@@ -75,6 +77,13 @@ public final class Authenticator {
       return apiKeys.find(token)
         .recover(err -> Future.failedFuture(new ApiError(503, "Credentials cannot be checked right now.")))
         .compose(p -> p != null ? Future.succeededFuture(p) : unauthorized("Unknown or revoked API key."));
+    }
+    if (PortalTokens.looksLikeToken(token)) {
+      return portalTokens.find(token)
+        .recover(err -> Future.failedFuture(new ApiError(503, "Credentials cannot be checked right now.")))
+        .compose(found -> found == null ? unauthorized("Unknown portal token.")
+          : found.expired() ? unauthorized("The portal token has expired: ask for a new portal link.")
+          : Future.succeededFuture(found.principal()));
     }
     if (jwt == null) {
       return unauthorized("JWTs are not accepted: no JWT_SECRET or JWT_PUBLIC_KEY is configured.");

@@ -43,6 +43,17 @@ public record ApiRequest(JsonObject json) {
     return json.getString("rawBody");
   }
 
+  /** Where the caller reached the service ({@code scheme://host[:port]}). */
+  public String baseUrl() {
+    return json.getString("baseUrl");
+  }
+
+  /** The caller's subject (JWT {@code sub}, API key or portal token id), or null. */
+  public String subject() {
+    JsonObject p = principal();
+    return p == null ? null : p.getString("subject");
+  }
+
   public JsonObject principal() {
     return json.getJsonObject("principal");
   }

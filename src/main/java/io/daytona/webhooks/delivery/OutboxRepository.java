@@ -46,12 +46,8 @@ public final class OutboxRepository {
    * events that were new: an event whose organization already had its eventId, in the table or
    * earlier in the arrays, is skipped.
    */
-  static final String INSERT_EVENTS = """
-    WITH seen AS (
-      INSERT INTO organization_initializations (organization_id)
-      SELECT DISTINCT o FROM unnest($1::text[]) AS o ORDER BY o
-      ON CONFLICT (organization_id) DO NOTHING
-    )
+  static final String INSERT_EVENTS = "WITH " + io.daytona.webhooks.initialization.Organizations.SEEN_BATCH_CTE + """
+
     INSERT INTO event_outbox (organization_id, event_type, event_id, payload, source)
     SELECT organization_id, event_type, event_id, payload, source
       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY

@@ -166,6 +166,10 @@ public final class HttpVerticle extends VerticleBase {
       rc.fail(new ApiError(403, "This operation needs an admin (role 'admin' or an admin API key)."));
       return;
     }
+    if (p.portal() && "deny".equals(op.getExtensions().get("x-portal"))) {
+      rc.fail(new ApiError(403, "A portal token cannot be used for this operation."));
+      return;
+    }
     String org = rc.pathParam("organizationId");
     if (org != null && !p.canAccess(org)) {
       rc.fail(new ApiError(403, "These credentials do not give access to organization '" + org + "'."));
@@ -183,7 +187,8 @@ public final class HttpVerticle extends VerticleBase {
       .put("query", params(request.getQuery()))
       .put("headers", params(request.getHeaders()))
       .put("body", request.getBody() == null || request.getBody().isNull() ? null : request.getBody().get())
-      .put("principal", p == null ? null : p.toJson());
+      .put("principal", p == null ? null : p.toJson())
+      .put("baseUrl", baseUrl(rc));
     if (Boolean.TRUE.equals(op.getExtensions().get("x-raw-body")) && rc.body() != null) {
       message.put("rawBody", rc.body().asString());
       // Signatures cover exact bytes: pass the declared headers as received, because the contract
@@ -202,6 +207,13 @@ public final class HttpVerticle extends VerticleBase {
         new DeliveryOptions().setSendTimeout(timeoutMs))
       .onSuccess(reply -> respond(rc, reply.body()))
       .onFailure(err -> Problems.send(rc, FailureStatus.of(err)));
+  }
+
+  /** Where the caller reached this service ({@code scheme://host[:port]}), for links handed back to it. */
+  private static String baseUrl(RoutingContext rc) {
+    var authority = rc.request().authority();
+    String host = authority == null ? "127.0.0.1" : authority.toString();
+    return rc.request().scheme() + "://" + host;
   }
 
   private static JsonObject params(Map<String, RequestParameter> params) {

@@ -7,6 +7,17 @@ import io.vertx.sqlclient.Tuple;
 /** The record of organizations the service has seen (the rows of {@code organization_initializations}). */
 public final class Organizations {
 
+  /**
+   * Records a batch of organizations as seen, as a data-modifying CTE for the outbox's insert ($1: their ids;
+   * sorted, so that concurrent commits lock them in the same order and cannot deadlock).
+   */
+  public static final String SEEN_BATCH_CTE = """
+    seen AS (
+      INSERT INTO organization_initializations (organization_id)
+      SELECT DISTINCT o FROM unnest($1::text[]) AS o ORDER BY o
+      ON CONFLICT (organization_id) DO NOTHING
+    )""";
+
   private Organizations() {
   }
 

@@ -23,12 +23,14 @@ public final class Providers {
   }
 
   /**
+   * @param meters   where a provider's own meters go (the built-in delivery's attempts)
    * @param listener told of what a self-delivering provider does (attempts, endpoints it disabled)
    */
-  public static DeliveryProvider create(Vertx vertx, ServiceConfig config, Database database, DeliveryListener listener) {
+  public static DeliveryProvider create(Vertx vertx, ServiceConfig config, Database database,
+                                        io.micrometer.core.instrument.MeterRegistry meters, DeliveryListener listener) {
     return switch (config.deliveryProvider) {
       case SVIX -> new SvixProvider(vertx, config.svix, platformTypes());
-      case BUILTIN -> new BuiltinProvider(database.pool(), config.builtin, config.outbox.pollInterval(), listener);
+      case BUILTIN -> new BuiltinProvider(database.pool(), config.builtin, config.outbox.pollInterval(), meters, listener);
     };
   }
 }

@@ -16,7 +16,7 @@ import java.util.List;
  * {@code {"type": "register"|"publish"|"send"|"ping", "address", "headers", "body"}} out,
  * {@code {"type": "rec"|"err", ...}} in.
  */
-final class BridgeClient {
+public final class BridgeClient {
 
   final WebSocketClient client;
   final WebSocket socket;
@@ -29,7 +29,7 @@ final class BridgeClient {
     socket.binaryMessageHandler(data -> frames.add(new JsonObject(data)));
   }
 
-  static Future<BridgeClient> connect(Vertx vertx, int port) {
+  public static Future<BridgeClient> connect(Vertx vertx, int port) {
     WebSocketClient client = vertx.createWebSocketClient();
     return client.connect(port, "127.0.0.1", RealtimeRoutes.SOCKET_PATH + "/websocket")
       .map(ws -> new BridgeClient(client, ws));
@@ -40,7 +40,7 @@ final class BridgeClient {
   }
 
   /** Registers for {@code address} with {@code Authorization: Bearer <token>}, or no headers when token is null. */
-  Future<Void> register(String address, String token) {
+  public Future<Void> register(String address, String token) {
     JsonObject frame = new JsonObject().put("type", "register").put("address", address);
     if (token != null) {
       frame.put("headers", new JsonObject().put("Authorization", "Bearer " + token));
@@ -55,21 +55,21 @@ final class BridgeClient {
   }
 
   /** Messages delivered from the bus ({@code rec}). */
-  List<JsonObject> received() {
+  public List<JsonObject> received() {
     return frames().stream().filter(f -> "rec".equals(f.getString("type"))).toList();
   }
 
   /** Bodies of delivered messages whose {@code type} is {@code type}. */
-  List<JsonObject> events(String type) {
+  public List<JsonObject> events(String type) {
     return received().stream().map(f -> f.getJsonObject("body"))
       .filter(b -> b != null && type.equals(b.getString("type"))).toList();
   }
 
-  List<JsonObject> errors() {
+  public List<JsonObject> errors() {
     return frames().stream().filter(f -> "err".equals(f.getString("type"))).toList();
   }
 
-  Future<Void> close() {
+  public Future<Void> close() {
     return socket.close().transform(ar -> client.close());
   }
 }

@@ -45,10 +45,10 @@ public final class BuiltinProvider implements DeliveryProvider {
   private final DeliveryVerticle delivery;
 
   public BuiltinProvider(Pool pool, ServiceConfig.BuiltinDelivery settings, Duration pollInterval,
-                         DeliveryListener listener) {
+                         io.micrometer.core.instrument.MeterRegistry meters, DeliveryListener listener) {
     this.store = new BuiltinStore(pool);
     this.policy = new NetworkPolicy(settings.allowedNetworks());
-    this.delivery = new DeliveryVerticle(store, listener, settings, policy, pollInterval);
+    this.delivery = new DeliveryVerticle(store, listener, settings, policy, pollInterval, meters);
   }
 
   @Override

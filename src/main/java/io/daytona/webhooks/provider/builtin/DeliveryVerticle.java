@@ -56,8 +56,20 @@ final class DeliveryVerticle extends VerticleBase {
   private boolean stopping;
   private Promise<Void> drained;
 
+  private final io.micrometer.core.instrument.Counter succeeded;
+  private final io.micrometer.core.instrument.Counter failedAttempts;
+  private final io.micrometer.core.instrument.Timer attemptTime;
+
   DeliveryVerticle(BuiltinStore store, DeliveryListener listener, ServiceConfig.BuiltinDelivery settings,
-                   NetworkPolicy policy, Duration pollInterval) {
+                   NetworkPolicy policy, Duration pollInterval, io.micrometer.core.instrument.MeterRegistry meters) {
+    this.succeeded = io.micrometer.core.instrument.Counter.builder("webhooks.builtin.attempts").tag("outcome", "success")
+      .description("Built-in delivery attempts").register(meters);
+    this.failedAttempts = io.micrometer.core.instrument.Counter.builder("webhooks.builtin.attempts").tag("outcome", "failed")
+      .description("Built-in delivery attempts").register(meters);
+    this.attemptTime = io.micrometer.core.instrument.Timer.builder("webhooks.builtin.attempt.duration")
+      .description("Built-in delivery attempt, request to answer").register(meters);
+    io.micrometer.core.instrument.Gauge.builder("webhooks.builtin.inflight", this, v -> v.inFlight)
+      .description("Built-in delivery attempts in flight on this node").register(meters);
     this.store = store;
     this.listener = listener;
     this.settings = settings;
@@ -128,6 +140,8 @@ final class DeliveryVerticle extends VerticleBase {
     sender.send(due).compose(outcome -> {
       int number = due.attemptsBefore() + 1;
       boolean ok = outcome.success();
+      (ok ? succeeded : failedAttempts).increment();
+      attemptTime.record(Duration.ofMillis(outcome.durationMs()));
       Instant next = ok ? null : nextAttempt(due, number, outcome);
       Attempt attempt = new Attempt(Secrets.id("atmpt_"), due.messageId(), due.endpointId(), due.url(),
         ok ? Attempt.Status.SUCCESS : Attempt.Status.FAILED, outcome.status(), outcome.response(),

@@ -115,6 +115,9 @@ class BuiltinDeliveryTest {
     assertThat(delivered.getString("endpointId")).isEqualTo(endpoint.id());
     assertThat(delivered.getInteger("responseStatusCode")).isEqualTo(200);
     assertThat(delivered.getInteger("attempt")).isEqualTo(1);
+
+    String metrics = await(client.get("/metrics").send()).bodyAsString();
+    assertThat(metrics).containsPattern("webhooks_builtin_attempts_total\\{[^}]*outcome=\"success\"[^}]*} [1-9]");
   }
 
   @Test
