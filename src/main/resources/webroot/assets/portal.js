@@ -676,39 +676,42 @@
 
   // ------------------------------------------------------------------ start
 
-  /** The organization a token is for: the fragment's org, else a JWT's only organization. */
-  function organizationOf(token, fromFragment) {
-    if (fromFragment) { return fromFragment; }
-    var part = token.split('.')[1];
-    if (!part) { return null; }
-    try {
-      var claims = JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/')));
-      return Array.isArray(claims.organizations) && claims.organizations.length === 1 ? claims.organizations[0] : null;
-    } catch (e) {
-      return null;
-    }
-  }
-
   var params = new URLSearchParams(location.hash.replace(/^#/, ''));
   // out of the address bar (and so out of history, bookmarks and any Referer) before anything else
   history.replaceState(null, '', location.pathname + location.search);
   state.token = params.get('token');
-  state.org = state.token ? organizationOf(state.token, params.get('org')) : null;
+  var wanted = params.get('org');
   params = null;
 
   drawChart();
   setInterval(drawChart, 30000);
 
-  if (!state.token) {
-    fatal('This page needs a portal link (…/portal#token=…). Ask for a new link to manage your webhooks.');
-  } else if (!state.org) {
-    fatal('This portal link does not name its organization. Ask for a new link to manage your webhooks.');
-  } else {
-    $('org-name').textContent = state.org;
+  function begin(organization) {
+    state.org = organization;
+    $('org-name').textContent = organization;
     $('tabs').hidden = false;
     document.body.dataset.state = 'ready';
     show('endpoints', false);
     loadEventTypes();
     connect();
+  }
+
+  if (!state.token) {
+    fatal('This page needs a portal link (…/portal#token=…). Ask for a new link to manage your webhooks.');
+  } else {
+    // the link carries only the token: the service says which organization it is for (a portal token has
+    // exactly one; a JWT or API key managing several names one with #org=…)
+    api('GET', '/whoami').then(function (me) {
+      var orgs = (me && me.organizations) || [];
+      if (wanted && (orgs.indexOf(wanted) >= 0 || (me && me.admin))) {
+        begin(wanted);
+      } else if (orgs.length === 1) {
+        begin(orgs[0]);
+      } else {
+        fatal('This link does not name one organization. Ask for a new portal link to manage your webhooks.');
+      }
+    }).catch(function (err) {
+      if (err.status !== 401) { fatal('The service cannot be reached just now (' + err.message + '). Reload the page to try again.'); }
+    });
   }
 }());

@@ -117,9 +117,14 @@ class PortalBrowserTest {
     return "http://127.0.0.1:" + receiver.actualPort() + path;
   }
 
-  /** The portal link of {@code org} as the service hands it out. */
+  /** The portal link of {@code org} as the service hands it out ({@code POST …/portal-access}). */
   private static String portalLink(String org, String userToken) {
-    return base() + "/portal#token=" + userToken;
+    HttpResponse<Buffer> minted = rest("POST", "/organizations/" + org + "/portal-access", userToken,
+      new JsonObject().put("expiresIn", 3600));
+    assertThat(minted.statusCode()).as(minted.bodyAsString()).isEqualTo(200);
+    String url = minted.bodyAsJsonObject().getString("url");
+    assertThat(url).startsWith(base() + "/portal#token=whp_");
+    return url;
   }
 
   private static HttpResponse<Buffer> rest(String method, String path, String token, JsonObject body) {
@@ -185,6 +190,11 @@ class PortalBrowserTest {
     }
 
     String link = portalLink(org, user);
+    String portalToken = link.substring(link.indexOf("#token=") + "#token=".length());
+    HttpResponse<Buffer> me = rest("GET", "/whoami", portalToken, null);
+    assertThat(me.statusCode()).as(me.bodyAsString()).isEqualTo(200);
+    assertThat(me.bodyAsJsonObject().getJsonArray("organizations")).containsExactly(org);
+    assertThat(me.bodyAsJsonObject().getBoolean("portal")).isTrue();
     browser.clearErrors();
     browser.navigate(link);
     assertThat(browser.eval("location.href")).as("the token is taken out of the address bar")
@@ -329,11 +339,13 @@ class PortalBrowserTest {
     String expired = TestTokens.hs256(service.vertx(), TestTokens.SECRET, new JsonObject().put("sub", "old")
         .put("organizations", new JsonArray().add(org)).put("exp", System.currentTimeMillis() / 1000 - 60),
       new JWTOptions());
-    browser.navigate(base() + "/portal#token=" + expired);
-    assertThat(browser.waitFor("document.body.dataset.state === 'refused'", WAIT)).isTrue();
-    assertThat(browser.text("#notice")).contains("expired or is not valid");
-    assertThat(browser.eval("document.querySelector('#tabs').hidden")).isEqualTo(Boolean.TRUE);
-    assertThat(browser.eval("location.href")).isEqualTo(base() + "/portal");
+    for (String token : List.of("whp_" + UUID.randomUUID().toString().replace("-", ""), expired)) {
+      browser.navigate(base() + "/portal#token=" + token);
+      assertThat(browser.waitFor("document.body.dataset.state === 'refused'", WAIT)).isTrue();
+      assertThat(browser.text("#notice")).contains("expired or is not valid");
+      assertThat(browser.eval("document.querySelector('#tabs').hidden")).isEqualTo(Boolean.TRUE);
+      assertThat(browser.eval("location.href")).isEqualTo(base() + "/portal");
+    }
 
     browser.navigate(base() + "/portal");
     assertThat(browser.waitFor("document.body.dataset.state === 'refused'", WAIT)).isTrue();
