@@ -369,8 +369,9 @@
     var since = new Date(Date.now() - 24 * 3600 * 1000);
     $('recover-since').value = localInput(since);
     $('recover-since').min = localInput(new Date(Date.now() - 14 * 24 * 3600 * 1000));
+    clear($('endpoint-attempts').tBodies[0]);
     $('endpoint-detail').hidden = false;
-    $('endpoint-detail-title').focus && $('endpoint-detail').scrollIntoView({ block: 'nearest' });
+    $('endpoint-detail').scrollIntoView({ block: 'nearest' });
     $('secret-reveal').focus();
     loadEndpointAttempts();
   }
@@ -509,9 +510,17 @@
   function openMessage(id) {
     state.openMessage = id;
     setStatus('message-detail-status', '');
-    $('message-detail').dataset.messageId = id;
-    $('message-detail').hidden = false;
+    var detail = $('message-detail');
+    detail.dataset.messageId = id;
+    detail.dataset.loaded = '';
+    clear($('message-meta'));
+    clear($('message-attempts').tBodies[0]);
+    clear($('resend-list'));
+    $('message-payload').textContent = 'Loading…';
+    detail.hidden = false;
     return Promise.all([api('GET', org('/messages/' + encodeURIComponent(id))), loadMessageAttempts()]).then(function (r) {
+      if (state.openMessage !== id) { return; }
+      detail.dataset.loaded = id;
       var m = r[0];
       var meta = clear($('message-meta'));
       [['Event type', m.eventType], ['Event id', m.eventId], ['Message id', m.id], ['Created', when(m.createdAt)]].forEach(function (p) {
@@ -555,7 +564,7 @@
   function resend(endpointId, label, button) {
     var id = state.openMessage;
     button.disabled = true;
-    api('POST', org('/messages/' + encodeURIComponent(id) + '/endpoints/' + encodeURIComponent(endpointId) + '/resend'), {}).then(function () {
+    api('POST', org('/messages/' + encodeURIComponent(id) + '/endpoints/' + encodeURIComponent(endpointId) + '/resend')).then(function () {
       setStatus('message-detail-status', 'Resent to ' + label + '.');
     }).catch(failed('message-detail-status')).then(function () { button.disabled = false; });
   }
@@ -685,6 +694,10 @@
 
   drawChart();
   setInterval(drawChart, 30000);
+  // a new link opened in this tab changes only the fragment: start over with its token
+  window.addEventListener('hashchange', function () {
+    if (/(^#|&)token=/.test(location.hash)) { location.reload(); }
+  });
 
   function begin(organization) {
     state.org = organization;

@@ -180,7 +180,7 @@ class PortalBrowserTest {
       .contains("frame-ancestors 'self' http://127.0.0.1:" + allowedHost.actualPort()).doesNotContain("unsafe-inline");
     assertThat(page.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
     assertThat(page.getHeader("Referrer-Policy")).isEqualTo("no-referrer");
-    assertThat(page.bodyAsString()).doesNotContainPattern("<script>|<script [^>]*>[^<]+</script>|\\son[a-z]+=|https?://");
+    assertThat(page.bodyAsString()).doesNotContainPattern("<script>|<script [^>]*>[^<]+</script>|\\son[a-z]+=|(src|href|action)=\"(https?:)?//");
     for (String path : List.of("/", "/assets/portal.js", "/assets/portal.css")) {
       HttpResponse<Buffer> r = block(client.get(service.port(), "127.0.0.1", path).send());
       assertThat(r.statusCode()).as(path).isEqualTo(200);
@@ -195,6 +195,7 @@ class PortalBrowserTest {
     assertThat(me.statusCode()).as(me.bodyAsString()).isEqualTo(200);
     assertThat(me.bodyAsJsonObject().getJsonArray("organizations")).containsExactly(org);
     assertThat(me.bodyAsJsonObject().getBoolean("portal")).isTrue();
+    browser.blank();
     browser.clearErrors();
     browser.navigate(link);
     assertThat(browser.eval("location.href")).as("the token is taken out of the address bar")
@@ -203,13 +204,16 @@ class PortalBrowserTest {
       .as("the live feed connected: %s", browser.text("#connection")).isTrue();
     assertThat(browser.waitFor("document.querySelector('#endpoints').innerText.includes(" + js(receiverUrl(otherPath)) + ")", WAIT))
       .as("endpoints listed: %s", browser.text("#endpoints")).isTrue();
-    assertThat(browser.waitFor("document.querySelectorAll('#endpoint-types-list input[type=checkbox]').length >= 11", WAIT))
-      .as("the event types to pick from come from GET /event-types: %s", browser.text("#endpoint-types-list")).isTrue();
-    everyControlIsLabelled();
+    assertThat(browser.waitFor("document.querySelectorAll('#test-type option').length >= 11", WAIT))
+      .as("the event catalog loaded: %s", browser.text("#catalog")).isTrue();
 
     // add an endpoint (every type)
     browser.click("#add-endpoint");
     assertThat(browser.eval("document.activeElement.id")).isEqualTo("endpoint-url");
+    assertThat(browser.eval("document.querySelectorAll('#endpoint-types-list input[type=checkbox]').length"))
+      .as("the event types to pick from come from GET /event-types: %s", browser.text("#endpoint-types-list"))
+      .isEqualTo(11);
+    everyControlIsLabelled();
     browser.fill("#endpoint-url", receiverUrl(hookPath));
     browser.fill("#endpoint-description", "added in the portal");
     browser.click("#endpoint-save");
@@ -251,6 +255,8 @@ class PortalBrowserTest {
     assertThat(browser.waitFor("document.querySelector(" + js(msgRow) + ") !== null", WAIT))
       .as("the message is listed: %s", browser.text("#messages")).isTrue();
     browser.click(msgRow + " button[data-action=view]");
+    assertThat(browser.waitFor("document.querySelector('#message-detail').dataset.loaded === " + js(messageId), WAIT))
+      .as("the message: %s", browser.text("#message-detail")).isTrue();
     String attemptRow = "#message-attempts tr[data-endpoint-id=" + js(endpointId) + "]";
     assertThat(browser.waitFor("document.querySelector(" + js(attemptRow + "[data-status=success]") + ") !== null", WAIT))
       .as("its attempt: %s; %s", browser.text("#message-attempts"), browser.text("#message-detail-status")).isTrue();
@@ -304,10 +310,13 @@ class PortalBrowserTest {
     browser.click("#tab-messages");
     assertThat(browser.waitFor("[...document.querySelectorAll('#messages tr[data-message-id]')].some(r => r.innerText.includes("
       + js(eventId) + "))", WAIT)).as("the event is in the log: %s", browser.text("#messages")).isTrue();
+    String checkId = (String) browser.eval("document.querySelector(\"#messages tr[data-event-type='portal.check']\").dataset.messageId");
     browser.click("#messages tr[data-event-type='portal.check'] button[data-action=view]");
-    assertThat(browser.waitFor("document.querySelectorAll('#message-attempts tr[data-attempt-id]').length >= 1", WAIT)).isTrue();
-    assertThat(browser.eval("[...document.querySelectorAll('#message-attempts tr[data-attempt-id]')].map(r => r.dataset.endpointId)"))
-      .as("no attempt to the disabled endpoint").asList().doesNotContain(endpointId).isNotEmpty();
+    assertThat(browser.waitFor("document.querySelector('#message-detail').dataset.loaded === " + js(checkId)
+      + " && document.querySelectorAll('#message-attempts tr[data-attempt-id]').length >= 1", WAIT))
+      .as("the event's attempts: %s", browser.text("#message-detail")).isTrue();
+    assertThat(list(browser.eval("[...document.querySelectorAll('#message-attempts tr[data-attempt-id]')].map(r => r.dataset.endpointId)")))
+      .as("no attempt to the disabled endpoint").doesNotContain(endpointId).isNotEmpty();
     assertThat(at(hookPath)).as("nothing more reached the disabled endpoint").hasSize(3);
 
     // the event catalog and the live view
@@ -328,9 +337,9 @@ class PortalBrowserTest {
   }
 
   private static void everyControlIsLabelled() {
-    assertThat(browser.eval("[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]"
-      + ".filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.id)"))
-      .as("form controls without a label").asList().isEmpty();
+    assertThat(list(browser.eval("[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]"
+      + ".filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.id)")))
+      .as("form controls without a label").isEmpty();
   }
 
   @Test
@@ -340,6 +349,7 @@ class PortalBrowserTest {
         .put("organizations", new JsonArray().add(org)).put("exp", System.currentTimeMillis() / 1000 - 60),
       new JWTOptions());
     for (String token : List.of("whp_" + UUID.randomUUID().toString().replace("-", ""), expired)) {
+      browser.blank();
       browser.navigate(base() + "/portal#token=" + token);
       assertThat(browser.waitFor("document.body.dataset.state === 'refused'", WAIT)).isTrue();
       assertThat(browser.text("#notice")).contains("expired or is not valid");
@@ -347,6 +357,7 @@ class PortalBrowserTest {
       assertThat(browser.eval("location.href")).isEqualTo(base() + "/portal");
     }
 
+    browser.blank();
     browser.navigate(base() + "/portal");
     assertThat(browser.waitFor("document.body.dataset.state === 'refused'", WAIT)).isTrue();
     assertThat(browser.text("#notice")).contains("portal link");
@@ -381,6 +392,10 @@ class PortalBrowserTest {
     JsonArray children = tree.getJsonArray("childFrames", new JsonArray());
     assertThat(children).hasSize(1);
     return children.getJsonObject(0).getJsonObject("frame");
+  }
+
+  private static List<Object> list(Object fromPage) {
+    return ((JsonArray) fromPage).getList();
   }
 
   private static <T> T block(Future<T> future) {

@@ -230,6 +230,12 @@ public final class HeadlessChromium implements AutoCloseable {
       .as("the page %s loaded", url).isTrue();
   }
 
+  /** Leaves the current page for about:blank (so that the next navigation loads a new document). */
+  public void blank() {
+    call("Page.navigate", new JsonObject().put("url", "about:blank"));
+    assertThat(waitFor("location.href === 'about:blank' && document.readyState === 'complete'", WAIT)).isTrue();
+  }
+
   /** The viewport's CSS size (phone: mobile emulation, touch off). */
   public void viewport(int width, int height) {
     call("Emulation.setDeviceMetricsOverride", new JsonObject().put("width", width).put("height", height)
