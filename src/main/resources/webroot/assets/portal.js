@@ -45,6 +45,14 @@
     return node;
   }
 
+  /** Each cell names its column (data-label), which narrow screens show as the table stacks into cards. */
+  function labelCells(table) {
+    var names = Array.prototype.map.call(table.tHead.rows[0].cells, function (th) { return th.textContent.trim(); });
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+      Array.prototype.forEach.call(row.cells, function (td, i) { if (td.colSpan === 1 && names[i]) { td.dataset.label = names[i]; } });
+    });
+  }
+
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } return node; }
 
   function when(iso) {
@@ -68,11 +76,15 @@
     node.dataset.kind = bad ? 'error' : 'ok';
   }
 
+  var noticeTimer = null;
+
   function notice(message, kind) {
     var node = $('notice');
     node.textContent = message || '';
     node.hidden = !message;
     node.dataset.kind = kind || 'error';
+    clearTimeout(noticeTimer);
+    if (message && kind === 'ok') { noticeTimer = setTimeout(function () { notice(null); }, 6000); }
   }
 
   /** The token has expired or is not valid: nothing else can work, so say so and stop. */
@@ -270,6 +282,7 @@
         actions
       ]));
     });
+    labelCells($('endpoints'));
   }
 
   /** Delete asks once more in place (Confirm / Keep) instead of a modal dialog. */
@@ -466,6 +479,7 @@
       var data = (page && page.data) || [];
       if (!data.length) { body.appendChild(el('tr', null, [el('td', { colspan: '6', className: 'muted', text: 'No attempts yet.' })])); }
       data.forEach(function (a) { body.appendChild(attemptRow(a, false)); });
+      labelCells($('endpoint-attempts'));
     }).catch(function (err) {
       if (err.status === 401) { return; }
       clear(body).appendChild(el('tr', null, [el('td', { colspan: '6', className: 'error', text: 'Attempts are unavailable: ' + err.message })]));
@@ -493,6 +507,7 @@
           el('td', null, [el('button', { type: 'button', className: 'secondary small', 'data-action': 'view', 'aria-label': 'View message ' + (m.eventId || m.id), text: 'View', onclick: function () { openMessage(m.id); } })])
         ]));
       });
+      labelCells($('messages'));
       state.messagesIterator = page && !page.done ? page.iterator : null;
       $('messages-more').hidden = !state.messagesIterator;
       document.body.dataset.messages = String(body.querySelectorAll('tr[data-message-id]').length);
@@ -542,6 +557,7 @@
       var data = (page && page.data) || [];
       if (!data.length) { body.appendChild(el('tr', null, [el('td', { colspan: '7', className: 'muted', text: 'No attempts yet.' })])); }
       data.forEach(function (a) { body.appendChild(attemptRow(a, true)); });
+      labelCells($('message-attempts'));
       renderResend(data);
     });
   }
