@@ -122,8 +122,8 @@ public final class Main {
       System.err.println("create-api-key needs exactly one of --organization <id> or --admin");
       return 2;
     }
-    if (organization != null && !organization.matches("[A-Za-z0-9._-]{1,256}")) {
-      System.err.println("--organization: must be 1-256 characters of A-Z a-z 0-9 . _ -");
+    if (organization != null && !OrganizationIds.valid(organization)) {
+      System.err.println("--organization: " + OrganizationIds.RULE);
       return 2;
     }
     ServiceConfig config;

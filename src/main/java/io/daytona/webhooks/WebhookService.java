@@ -8,6 +8,9 @@ import io.daytona.webhooks.cluster.Clustering;
 import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.db.Database;
 import io.daytona.webhooks.delivery.OutboxDispatcher;
+import io.daytona.webhooks.delivery.OutboxEventsVerticle;
+import io.daytona.webhooks.events.EventCatalogVerticle;
+import io.daytona.webhooks.messages.MessagesVerticle;
 import io.daytona.webhooks.events.PlatformEventsVerticle;
 import io.daytona.webhooks.http.HttpVerticle;
 import io.daytona.webhooks.http.SafeServerMetrics;
@@ -142,6 +145,9 @@ public final class WebhookService {
     return Future.all(List.of(
         vertx.deployVerticle(new EndpointsVerticle(ctx)),
         vertx.deployVerticle(new PortalAccessVerticle(ctx)),
+        vertx.deployVerticle(new MessagesVerticle(ctx)),
+        vertx.deployVerticle(new OutboxEventsVerticle(ctx)),
+        vertx.deployVerticle(new EventCatalogVerticle(ctx)),
         vertx.deployVerticle(new RealtimeVerticle(ctx)),
         vertx.deployVerticle(new StatusVerticle(ctx, cm)),
         vertx.deployVerticle(new InitializationVerticle(ctx)),

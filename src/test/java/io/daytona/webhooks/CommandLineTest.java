@@ -42,6 +42,18 @@ class CommandLineTest {
   }
 
   @Test
+  void createApiKeyRefusesABadOrganizationIdBeforeTouchingAnyDatabase() throws Exception {
+    Path data = Files.createTempDirectory("webhooks-data");
+    for (String id : List.of(".", "..", "a/b")) {
+      JavaProcess cli = JavaProcess.start(MAIN, Map.of("WEBHOOKS_DATA_DIR", data.toString()),
+        "create-api-key", "--organization", id);
+      assertThat(cli.waitFor(60)).as(cli.output()).isEqualTo(2);
+      assertThat(cli.output()).contains("--organization: must be 1-256 characters").doesNotContainPattern("whk_");
+    }
+    assertThat(data.resolve("postgres")).doesNotExist();
+  }
+
+  @Test
   void developmentModeApiKeysAndRestartOnTheSameData() throws Exception {
     Path data = Files.createTempDirectory("webhooks-data");
     int port = freePort();

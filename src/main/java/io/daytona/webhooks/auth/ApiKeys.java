@@ -1,16 +1,13 @@
 package io.daytona.webhooks.auth;
 
+import io.daytona.webhooks.Hashing;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Set;
 
 /**
@@ -38,13 +35,9 @@ public final class ApiKeys {
     return token != null && token.startsWith(PREFIX) && token.length() > PREFIX.length() && token.length() <= 128;
   }
 
+  /** What is stored of a key: its SHA-256 (hex). */
   public static String hash(String key) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(sha.digest(key.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Hashing.sha256Hex(key);
   }
 
   /** Stores the hash of {@code key}; {@code organizationId} null means an admin key. */

@@ -19,9 +19,13 @@ import java.util.Set;
 /**
  * Turns credentials into a {@link Principal}: bearer JWTs (HS256 with {@code JWT_SECRET}, RS256
  * with {@code JWT_PUBLIC_KEY}; issuer and audience enforced when configured) and API keys
- * ({@code Authorization: Bearer whk_…} or {@code X-API-Key}). Every failure is a 401.
+ * ({@code Authorization: Bearer whk_…} or {@code X-API-Key}). A JWT must carry {@code exp}; one whose
+ * {@code nbf} lies ahead is refused. Every failure is a 401.
  */
 public final class Authenticator {
+
+  /** Clock skew allowed on {@code exp} and {@code nbf}. */
+  private static final int LEEWAY_SECONDS = 5;
 
   private final JWTAuth jwt;
   private final ApiKeys apiKeys;
@@ -34,7 +38,7 @@ public final class Authenticator {
       this.jwt = null;
       return;
     }
-    JWTOptions jwtOptions = new JWTOptions().setLeeway(5);
+    JWTOptions jwtOptions = new JWTOptions().setLeeway(LEEWAY_SECONDS);
     if (config.jwtIssuer != null) {
       jwtOptions.setIssuer(config.jwtIssuer);
     }
@@ -92,6 +96,16 @@ public final class Authenticator {
       .recover(err -> unauthorized("Invalid bearer token."))
       .compose(user -> {
         JsonObject claims = user.principal();
+        // the JWT library checks exp and nbf only when present: a token without exp would never expire
+        JsonObject payload = user.attributes().getJsonObject("accessToken", claims);
+        if (!(payload.getValue("exp") instanceof Number)) {
+          return unauthorized("The token has no 'exp' claim: tokens must expire.");
+        }
+        Object nbf = payload.getValue("nbf");
+        if (nbf != null && (!(nbf instanceof Number n)
+          || n.longValue() > System.currentTimeMillis() / 1000 + LEEWAY_SECONDS)) {
+          return unauthorized("The token is not valid yet ('nbf' lies ahead).");
+        }
         String sub = claims.getValue("sub") instanceof String s ? s : null;
         if (sub == null || sub.isBlank()) {
           return unauthorized("The token has no 'sub' claim.");

@@ -40,6 +40,7 @@ public final class ServiceConfig {
     "DELIVERY_PROVIDER", "DELIVERY_TIMEOUT_MS", "DELIVERY_RETRY_SCHEDULE", "DELIVERY_DISABLE_AFTER_HOURS",
     "DELIVERY_CONCURRENCY", "DELIVERY_ENDPOINT_CONCURRENCY", "DELIVERY_RETENTION_DAYS", "DELIVERY_ALLOWED_NETWORKS",
     "OUTBOX_REJECT_AFTER_MS",
+    "MAX_PAYLOAD_BYTES",
     "PORTAL_FRAME_ANCESTORS");
 
   private static final Set<String> TRUE = Set.of("true", "1", "yes", "on");
@@ -80,6 +81,15 @@ public final class ServiceConfig {
   public final OutboxSettings outbox;
   /** Initialization's settings (retries, bulk runs, leases). */
   public final InitializationSettings initialization;
+  /** What one caller or one message may take: sizes, rates, idle connections. */
+  public final Limits limits;
+
+  /**
+   * {@code MAX_PAYLOAD_BYTES}: the largest {@code /send} payload and platform event body (as encoded JSON,
+   * at most the 1 MiB every REST body is held to).
+   */
+  public record Limits(int maxPayloadBytes) {
+  }
   /**
    * {@code PORTAL_FRAME_ANCESTORS}: the CSP {@code frame-ancestors} sources of the pages ({@code /portal},
    * {@code /}), i.e. who may embed them in a frame; {@code 'self'} by default, {@code 'none'} for nobody.
@@ -252,7 +262,11 @@ public final class ServiceConfig {
       Duration.ofMillis(integer("INIT_RETRY_INTERVAL_MS", 15_000, 10, 86_400_000)), bulk,
       Math.max(1, Math.min(bulk, databasePoolSize - 2)),
       Duration.ofMillis(Math.max(30_000, 3 * svixTimeout.toMillis() + 5_000)), Duration.ofMillis(runMs));
+    limits = new Limits(integer("MAX_PAYLOAD_BYTES", 262_144, 1, MAX_BODY_BYTES));
   }
+
+  /** The 1 MiB every REST body is held to; a payload limit above it could never be reached. */
+  public static final int MAX_BODY_BYTES = 1024 * 1024;
 
   private Provider provider(String v) {
     if (v == null) {

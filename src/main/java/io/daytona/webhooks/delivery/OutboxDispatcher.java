@@ -1,5 +1,6 @@
 package io.daytona.webhooks.delivery;
 
+import io.daytona.webhooks.Hashing;
 import io.daytona.webhooks.ServiceContext;
 import io.daytona.webhooks.bus.Addresses;
 import io.daytona.webhooks.config.ServiceConfig;
@@ -16,13 +17,9 @@ import io.vertx.core.json.JsonArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -350,13 +347,7 @@ public final class OutboxDispatcher extends VerticleBase {
     if (key.length() <= 200) {
       return key;
     }
-    try {
-      byte[] hash = MessageDigest.getInstance("SHA-256")
-        .digest((organizationId + "\n" + eventId).getBytes(StandardCharsets.UTF_8));
-      return "outbox-" + HexFormat.of().formatHex(hash);
-    } catch (NoSuchAlgorithmException impossible) {
-      throw new IllegalStateException(impossible);
-    }
+    return "outbox-" + Hashing.sha256Hex(organizationId + "\n" + eventId);
   }
 
   // ---------------------------------------------------------------- retention

@@ -186,6 +186,58 @@ public final class OutboxRepository {
       .map(rs -> rs.iterator().hasNext() ? rs.iterator().next() : null);
   }
 
+  /** An organization's row as {@code GET /organizations/{org}/events} shows it (PENDING or FAILED). */
+  public record Listed(long id, String eventId, String eventType, String status, String lastError, int attempts,
+                       OffsetDateTime nextAttemptAt, OffsetDateTime createdAt) {
+  }
+
+  private static final String LISTED_COLUMNS =
+    "id, event_id, event_type, status, last_error, attempts, next_attempt_at, created_at";
+
+  /**
+   * One branch per status, each read newest first from its own partial index on (organization, id)
+   * ({@code event_outbox_org_pending}, {@code event_outbox_org_failed}), merged: $1 organization, $2 only ids
+   * below it, $3 rows.
+   */
+  private static String listBranch(String status) {
+    return "(SELECT " + LISTED_COLUMNS + " FROM event_outbox WHERE organization_id = $1 AND status = '" + status
+      + "' AND id < $2 ORDER BY id DESC LIMIT $3)";
+  }
+
+  /**
+   * An organization's rows not (yet) handed to the provider, newest first: at most {@code limit} with ids below
+   * {@code beforeId} (null: from the newest), of one status ({@code PENDING} or {@code FAILED}; null: both).
+   */
+  public Future<List<Listed>> listUnsent(String organizationId, String status, Long beforeId, int limit) {
+    String sql = status != null ? listBranch(status)
+      : listBranch("PENDING") + " UNION ALL " + listBranch("FAILED") + " ORDER BY id DESC LIMIT $3";
+    return pool.preparedQuery(Database.PLANNED_EACH_TIME + sql)
+      .execute(Tuple.of(organizationId, beforeId == null ? Long.MAX_VALUE : beforeId, limit))
+      .map(rs -> {
+        List<Listed> out = new ArrayList<>();
+        rs.forEach(r -> out.add(listed(r)));
+        return out;
+      });
+  }
+
+  /**
+   * Queues a FAILED row again, due at once (its reason and failing-since cleared, its attempts kept); answers the
+   * row as it is now, or null when the organization has no FAILED row with this eventId.
+   */
+  public Future<Listed> requeue(String organizationId, String eventId) {
+    return pool.preparedQuery(Database.PLANNED_EACH_TIME
+        + "UPDATE event_outbox SET status = 'PENDING', next_attempt_at = now(), last_error = NULL, first_failed_at = NULL "
+        + "WHERE organization_id = $1 AND event_id = $2 AND status = 'FAILED' RETURNING " + LISTED_COLUMNS)
+      .execute(Tuple.of(organizationId, eventId))
+      .map(rs -> rs.iterator().hasNext() ? listed(rs.iterator().next()) : null);
+  }
+
+  private static Listed listed(Row r) {
+    return new Listed(r.getLong("id"), r.getString("event_id"), r.getString("event_type"), r.getString("status"),
+      r.getString("last_error"), r.getInteger("attempts"), r.getOffsetDateTime("next_attempt_at"),
+      r.getOffsetDateTime("created_at"));
+  }
+
   /** Claims due rows; see {@link #CLAIM}. */
   public Future<List<Claimed>> claim(int maxOrganizations, int maxRows, long leaseMillis, int maxRowsPerOrganization) {
     return bookkeeping.preparedQuery(CLAIM)

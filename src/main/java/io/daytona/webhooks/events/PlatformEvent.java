@@ -1,16 +1,20 @@
 package io.daytona.webhooks.events;
 
+import io.daytona.webhooks.Hashing;
+import io.daytona.webhooks.OrganizationIds;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -20,20 +24,34 @@ import java.util.regex.Pattern;
  */
 public record PlatformEvent(String eventType, String organizationId, String eventId, JsonObject payload) {
 
-  /** Larger bodies are refused (and dead-lettered). */
-  public static final int MAX_BODY_BYTES = 256 * 1024;
-  /** Ids of organizations and resources. */
+  /** Ids of resources (organization ids follow {@link OrganizationIds}). */
   public static final Pattern ID = Pattern.compile("^[A-Za-z0-9._-]{1,256}$");
   /** Svix's eventId rule. */
   public static final Pattern EVENT_ID = Pattern.compile("^[a-zA-Z0-9._-]{1,256}$");
   /** The fields that date an event, in the order they are looked for when the event type does not say. */
   static final List<String> TIMESTAMP_FIELDS = List.of("updatedAt", "removedAt", "lastUsedAt", "createdAt");
 
-  /** A body that cannot be accepted; the message names the field. */
+  /** A body that cannot be accepted; the message names the field, the status is 400 or 413 (too large). */
   public static final class BadEvent extends RuntimeException {
+    private final int status;
+
     public BadEvent(String message) {
-      super(message, null, false, false);
+      this(400, message);
     }
+
+    public BadEvent(int status, String message) {
+      super(message, null, false, false);
+      this.status = status;
+    }
+
+    /** The failure code the requester gets. */
+    public int status() {
+      return status;
+    }
+  }
+
+  private static BadEvent tooLarge(int maxBytes) {
+    return new BadEvent(413, "body: larger than MAX_PAYLOAD_BYTES (" + maxBytes + " bytes)");
   }
 
   /** The body as JSON text, as far as it can be told (for the dead-letter table). */
@@ -47,18 +65,22 @@ public record PlatformEvent(String eventType, String organizationId, String even
     if (body instanceof Buffer b) {
       return b.toString(StandardCharsets.UTF_8);
     }
-    if (body instanceof io.vertx.core.json.JsonArray a) {
+    if (body instanceof JsonArray a) {
       return a.encode();
     }
     return String.valueOf(body);
   }
 
-  public static PlatformEvent parse(String eventType, MultiMap headers, Object body) {
-    JsonObject json = object(body);
-    if (json.encode().getBytes(StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {
-      throw new BadEvent("body: larger than " + MAX_BODY_BYTES + " bytes");
+  /** @param maxBytes {@code MAX_PAYLOAD_BYTES}: the largest body, as encoded JSON (413 beyond) */
+  public static PlatformEvent parse(String eventType, MultiMap headers, Object body, int maxBytes) {
+    JsonObject json = object(body, maxBytes);
+    if (json.encode().getBytes(StandardCharsets.UTF_8).length > maxBytes) {
+      throw tooLarge(maxBytes);
     }
-    String organizationId = id(json, "organizationId");
+    String organizationId = string(json, "organizationId");
+    if (!OrganizationIds.valid(organizationId)) {
+      throw new BadEvent("organizationId: " + OrganizationIds.RULE);
+    }
     String resourceId = id(json, "id");
     String eventId = headers == null ? null : headers.get("eventId");
     String field = "eventId header";
@@ -83,14 +105,15 @@ public record PlatformEvent(String eventType, String organizationId, String even
     return new PlatformEvent(eventType, organizationId, eventId, payload);
   }
 
-  private static JsonObject object(Object body) {
+  private static JsonObject object(Object body, int maxBytes) {
     if (body instanceof JsonObject o) {
       return o;
     }
     if (body instanceof String || body instanceof Buffer) {
       String text = rawText(body);
-      if (text.length() > MAX_BODY_BYTES) {
-        throw new BadEvent("body: larger than " + MAX_BODY_BYTES + " bytes");
+      // no fewer bytes than characters: too large before it is parsed
+      if (text.length() > maxBytes) {
+        throw tooLarge(maxBytes);
       }
       try {
         Object parsed = io.vertx.core.json.Json.decodeValue(text);
@@ -104,7 +127,7 @@ public record PlatformEvent(String eventType, String organizationId, String even
     throw new BadEvent("body: must be a JSON object");
   }
 
-  private static String id(JsonObject json, String field) {
+  private static String string(JsonObject json, String field) {
     Object v = json.getValue(field);
     if (v == null) {
       throw new BadEvent(field + ": required");
@@ -112,6 +135,11 @@ public record PlatformEvent(String eventType, String organizationId, String even
     if (!(v instanceof String s)) {
       throw new BadEvent(field + ": must be a string");
     }
+    return s;
+  }
+
+  private static String id(JsonObject json, String field) {
+    String s = string(json, field);
     if (!ID.matcher(s).matches()) {
       throw new BadEvent(field + ": must be 1-256 characters of A-Z a-z 0-9 . _ -");
     }
@@ -119,23 +147,41 @@ public record PlatformEvent(String eventType, String organizationId, String even
   }
 
   /**
-   * {@code <eventType>_<first 40 hex of SHA-256(eventType, id, timestamp field and value)>}: the same
-   * event published again gets the same id. The timestamp is the one the event type implies
-   * ({@code createdAt} for *.created, {@code removedAt} for *.removed, {@code lastUsedAt},
-   * {@code updatedAt}), else the first of updatedAt, removedAt, lastUsedAt, createdAt it carries; an
-   * event without any gets a fresh one (it cannot be told from a later, equal event).
+   * {@code <eventType>_<first 40 hex of SHA-256(...)>} over the event type, the resource id and either the
+   * event's timestamp (field and value) or, when it carries none, the body's canonical JSON: the same event
+   * published again, or to every node, gets the same id, and nothing of it comes from the clock. The
+   * timestamp is the one the event type implies ({@code createdAt} for *.created, {@code removedAt} for
+   * *.removed, {@code lastUsedAt}, {@code updatedAt}), else the first of updatedAt, removedAt, lastUsedAt,
+   * createdAt it carries. Always fits Svix's eventId rule (the type is a platform type, the rest hex).
    */
   static String deriveEventId(String eventType, String resourceId, JsonObject json) {
     String field = timestampField(eventType, json);
-    String stamp = field == null ? "at=" + Instant.now() + "/" + System.nanoTime()
-      : field + "=" + json.getValue(field);
-    try {
-      byte[] hash = MessageDigest.getInstance("SHA-256")
-        .digest((eventType + "\n" + resourceId + "\n" + stamp).getBytes(StandardCharsets.UTF_8));
-      return eventType + "_" + HexFormat.of().formatHex(hash).substring(0, 40);
-    } catch (NoSuchAlgorithmException impossible) {
-      throw new IllegalStateException(impossible);
+    String basis = field == null ? "body=" + canonicalJson(json) : field + "=" + json.getValue(field);
+    String eventId = eventType + "_" + Hashing.sha256Hex(eventType + "\n" + resourceId + "\n" + basis).substring(0, 40);
+    if (!EVENT_ID.matcher(eventId).matches()) {
+      throw new IllegalStateException("derived eventId breaks Svix's rule: " + eventId);
     }
+    return eventId;
+  }
+
+  /** JSON text with every object's keys sorted, recursively (arrays keep their order); no whitespace. */
+  static String canonicalJson(Object value) {
+    return Json.encode(sorted(value));
+  }
+
+  /** (JsonObject and JsonArray iteration hands nested maps and lists over as JsonObject and JsonArray.) */
+  private static Object sorted(Object value) {
+    if (value instanceof JsonObject o) {
+      Map<String, Object> out = new TreeMap<>();
+      o.forEach(e -> out.put(e.getKey(), sorted(e.getValue())));
+      return out;
+    }
+    if (value instanceof JsonArray a) {
+      List<Object> out = new ArrayList<>(a.size());
+      a.forEach(v -> out.add(sorted(v)));
+      return out;
+    }
+    return value;
   }
 
   private static String timestampField(String eventType, JsonObject json) {

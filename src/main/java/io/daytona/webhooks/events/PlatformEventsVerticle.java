@@ -15,11 +15,12 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -28,23 +29,25 @@ import java.util.UUID;
  * Accepts events into the outbox: the platform events arriving on the clustered bus (send,
  * publish or request, from any node) and the custom webhooks of {@code POST …/send}. An event is
  * acknowledged only once committed; a platform message that cannot be accepted is kept in
- * {@code dead_letters} with the reason (and the requester gets a 400 failure naming the field).
+ * {@code dead_letters} with the reason (and the requester gets a 400 failure naming the field, 413 for a
+ * body over {@code MAX_PAYLOAD_BYTES}).
  */
 public final class PlatformEventsVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(PlatformEventsVerticle.class);
   /** Dead-lettered bodies are kept up to this size. */
-  private static final int MAX_DEAD_LETTER_CHARS = 1024 * 1024;
 
   private final ServiceContext ctx;
   private final OutboxRepository repository;
   private final OutboxMetrics metrics;
+  private final CustomEventTypes customTypes;
   private OutboxWriter writer;
 
   public PlatformEventsVerticle(ServiceContext ctx) {
     this.ctx = ctx;
     this.repository = new OutboxRepository(ctx.database());
     this.metrics = new OutboxMetrics(ctx.meters());
+    this.customTypes = new CustomEventTypes(ctx.database());
   }
 
   @Override
@@ -64,10 +67,10 @@ public final class PlatformEventsVerticle extends VerticleBase {
   private void accept(String address, Message<Object> msg) {
     PlatformEvent event;
     try {
-      event = PlatformEvent.parse(address, msg.headers(), msg.body());
+      event = PlatformEvent.parse(address, msg.headers(), msg.body(), ctx.config().limits.maxPayloadBytes());
     } catch (BadEvent bad) {
       deadLetter(address, msg.headers(), msg.body(), bad.getMessage())
-        .onComplete(ar -> msg.fail(400, bad.getMessage()));
+        .onComplete(ar -> msg.fail(bad.status(), bad.getMessage()));
       return;
     } catch (RuntimeException unexpected) {
       LOG.error("Checking a {} message failed", address, unexpected);
@@ -85,30 +88,12 @@ public final class PlatformEventsVerticle extends VerticleBase {
       });
   }
 
-  /** Keeps the raw message with the reason; never fails (a failure to store is logged with the message). */
+  /** Keeps the raw message with the reason ({@link DeadLetters}); never fails. */
   private Future<Void> deadLetter(String address, MultiMap headers, Object body, String reason) {
     metrics.deadLettered(address);
-    JsonObject headerJson = new JsonObject();
-    if (headers != null) {
-      headers.names().forEach(n -> headerJson.put(n, headers.getAll(n).size() == 1 ? headers.get(n) : headers.getAll(n)));
-    }
-    String text = PlatformEvent.rawText(body);
-    String storedReason = reason;
-    if (text != null && text.length() > MAX_DEAD_LETTER_CHARS) {
-      text = text.substring(0, MAX_DEAD_LETTER_CHARS);
-      storedReason = reason + " (body truncated to " + MAX_DEAD_LETTER_CHARS + " characters)";
-    }
-    String bodyText = text;
-    LOG.warn("Dead-lettered a message on {}: {}", address, reason);
-    return ctx.database().pool()
-      .preparedQuery("INSERT INTO dead_letters (address, headers, body, reason) VALUES ($1, $2, $3, $4)")
-      .execute(Tuple.of(address, headerJson, bodyText, storedReason))
-      .<Void>mapEmpty()
-      .recover(err -> {
-        LOG.error("Could not store a dead letter of {} ({}): {}; body: {}", address, reason, err.getMessage(), bodyText);
-        return Future.succeededFuture();
-      });
+    return DeadLetters.keep(ctx.database().pool(), address, headers, body, reason);
   }
+
 
   // ---------------------------------------------------------------- custom webhooks
 
@@ -123,7 +108,15 @@ public final class PlatformEventsVerticle extends VerticleBase {
       return Future.failedFuture(ApiError.badRequest("/eventId", "must be 1-256 characters of a-z A-Z 0-9 . _ -"));
     }
     String payload = body.getJsonObject("payload").encode();
-    return writer.write(new NewEvent(org, eventType, eventId, payload, "api"))
+    int maxBytes = ctx.config().limits.maxPayloadBytes();
+    if (payload.length() > maxBytes || payload.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
+      String detail = "payload: larger than MAX_PAYLOAD_BYTES (" + maxBytes + " bytes as JSON)";
+      return Future.failedFuture(new ApiError(413, detail, null, new JsonArray()
+        .add(new JsonObject().put("pointer", "/payload").put("message", detail))));
+    }
+    // the catalog lists the custom types in use (recorded once per node; never fails the send)
+    return customTypes.record(List.of(eventType))
+      .compose(v -> writer.write(new NewEvent(org, eventType, eventId, payload, "api")))
       .recover(err -> Future.failedFuture(new ApiError(503, "The event could not be stored; send it again.")))
       .compose(inserted -> inserted
         ? Future.succeededFuture(accepted(eventId, eventType, org, "queued", false))

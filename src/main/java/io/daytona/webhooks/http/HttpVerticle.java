@@ -1,5 +1,6 @@
 package io.daytona.webhooks.http;
 
+import io.daytona.webhooks.OrganizationIds;
 import io.daytona.webhooks.ServiceContext;
 import io.daytona.webhooks.auth.Principal;
 import io.daytona.webhooks.bus.Addresses;
@@ -171,6 +172,10 @@ public final class HttpVerticle extends VerticleBase {
       return;
     }
     String org = rc.pathParam("organizationId");
+    if (org != null && !OrganizationIds.valid(org)) {
+      rc.fail(ApiError.badRequest("/path/organizationId", "organizationId " + OrganizationIds.RULE));
+      return;
+    }
     if (org != null && !p.canAccess(org)) {
       rc.fail(new ApiError(403, "These credentials do not give access to organization '" + org + "'."));
       return;

@@ -1,7 +1,9 @@
 package io.daytona.webhooks.initialization;
 
+import io.daytona.webhooks.OrganizationIds;
 import io.daytona.webhooks.ServiceContext;
 import io.daytona.webhooks.bus.Addresses;
+import io.daytona.webhooks.events.DeadLetters;
 import io.daytona.webhooks.bus.ApiConsumer;
 import io.daytona.webhooks.bus.ApiError;
 import io.daytona.webhooks.bus.ApiReply;
@@ -17,13 +19,11 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Organization initialization: the provider's application and the preconfigured endpoints of each organization.
@@ -43,8 +43,6 @@ public final class InitializationVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(InitializationVerticle.class);
 
-  /** Svix's id rule, which the organization id becomes the application uid under. */
-  static final Pattern ORGANIZATION_ID = Pattern.compile("^[A-Za-z0-9._-]{1,256}$");
   static final String OP_RETRY = "retry-failed-initializations";
   static final String OP_UPDATE = "update-all-endpoints";
   private static final int PAGE_SIZE = 100;
@@ -101,9 +99,13 @@ public final class InitializationVerticle extends VerticleBase {
     String name;
     try {
       body = bodyOf(msg.body());
+      int maxBytes = ctx.config().limits.maxPayloadBytes();
+      if (body.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxBytes) {
+        throw new ApiError(413, "body: larger than MAX_PAYLOAD_BYTES (" + maxBytes + " bytes)");
+      }
       org = body.getValue("id") instanceof String s ? s : null;
-      if (org == null || !ORGANIZATION_ID.matcher(org).matches()) {
-        throw ApiError.badRequest("/id", "id is required: 1-256 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
+      if (!OrganizationIds.valid(org)) {
+        throw ApiError.badRequest("/id", "id is required and " + OrganizationIds.RULE);
       }
       Object n = body.getValue("name");
       if (n != null && !(n instanceof String)) {
@@ -150,16 +152,9 @@ public final class InitializationVerticle extends VerticleBase {
   }
 
   private Future<Void> deadLetter(Message<Object> msg, String reason) {
-    JsonObject headers = new JsonObject();
-    msg.headers().forEach(h -> headers.put(h.getKey(), h.getValue()));
-    Object body = msg.body();
-    String text = body == null ? null : body instanceof JsonObject o ? o.encode() : String.valueOf(body);
-    return pool.preparedQuery("INSERT INTO dead_letters (address, headers, body, reason) VALUES ($1, $2, $3, $4)")
-      .execute(Tuple.of(Addresses.ORGANIZATION_CREATED, headers, text, reason))
-      .onFailure(err -> LOG.error("Dead letter for {} not stored: {}", Addresses.ORGANIZATION_CREATED, reason, err))
-      .<Void>mapEmpty()
-      .otherwiseEmpty();
+    return DeadLetters.keep(pool, Addresses.ORGANIZATION_CREATED, msg.headers(), msg.body(), reason);
   }
+
 
   // ------------------------------------------------------------------ REST
 

@@ -2,7 +2,7 @@ package io.daytona.webhooks.provider;
 
 import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.db.Database;
-import io.daytona.webhooks.events.EventTypes;
+import io.daytona.webhooks.events.EventCatalog;
 import io.daytona.webhooks.provider.builtin.BuiltinProvider;
 import io.daytona.webhooks.provider.svix.SvixProvider;
 import io.vertx.core.Vertx;
@@ -16,10 +16,9 @@ public final class Providers {
   private Providers() {
   }
 
-  /** The platform's event types, registered with a provider at start and after an outage. */
+  /** The platform's event types with their schemas and examples, registered with a provider at start and after an outage. */
   public static List<EventType> platformTypes() {
-    return EventTypes.PLATFORM.entrySet().stream()
-      .map(e -> new EventType(e.getKey(), e.getValue(), null, null)).toList();
+    return EventCatalog.platform();
   }
 
   /**

@@ -36,6 +36,8 @@ class AuthTest {
 
   private static final String ISSUER = "https://issuer.test";
   private static final String AUDIENCE = "webhooks";
+  /** An operation any caller of org-a may use. */
+  private static final String ORG_A_STATUS = "/api/webhooks/organizations/org-a/initialization-status";
 
   private static Vertx vertx;
   private static WebhookService service;
@@ -85,9 +87,9 @@ class AuthTest {
   @Test
   void withBothKeysConfiguredHs256AndRs256AreAccepted() throws Exception {
     String hs = hs256(TestTokens.SECRET, claims("u1", "org-a"), true);
-    assertThat(get("/api/webhooks/status", "Bearer " + hs, null).statusCode()).isEqualTo(200);
+    assertThat(get(ORG_A_STATUS, "Bearer " + hs, null).statusCode()).isEqualTo(200);
     String hsWithoutIssuer = hs256(TestTokens.SECRET, claims("u1", "org-a"), false);
-    assertProblem(get("/api/webhooks/status", "Bearer " + hsWithoutIssuer, null), 401);
+    assertProblem(get(ORG_A_STATUS, "Bearer " + hsWithoutIssuer, null), 401);
   }
 
   @Test
@@ -103,6 +105,30 @@ class AuthTest {
   void expiredTokenIs401() throws Exception {
     JsonObject expired = claims("u1", "org-a").put("exp", Instant.now().minusSeconds(3600).getEpochSecond());
     assertProblem(get("/api/webhooks/status", "Bearer " + rs256(expired, ISSUER, AUDIENCE), null), 401);
+  }
+
+  @Test
+  void aTokenWithoutExpIs401() throws Exception {
+    String rsNoExp = rs256(claims("u1", "org-a"), ISSUER, AUDIENCE, false);
+    assertProblem(get("/api/webhooks/organizations/org-a/initialization-status", "Bearer " + rsNoExp, null), 401);
+    String hsNoExp = TestTokens.hs256Exactly(vertx, TestTokens.SECRET, claims("u1", "org-a"),
+      new JWTOptions().setIssuer(ISSUER).setAudience(java.util.List.of(AUDIENCE)));
+    HttpResponse<Buffer> r = get("/api/webhooks/organizations/org-a/initialization-status", "Bearer " + hsNoExp, null);
+    assertProblem(r, 401);
+    assertThat(r.bodyAsJsonObject().getString("detail")).contains("exp");
+    // the same claims with exp pass
+    assertThat(get("/api/webhooks/organizations/org-a/initialization-status",
+      "Bearer " + rs256(claims("u1", "org-a"), ISSUER, AUDIENCE), null).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aTokenWhoseNbfLiesAheadIs401() throws Exception {
+    long now = Instant.now().getEpochSecond();
+    JsonObject notYet = claims("u1", "org-a").put("nbf", now + 600);
+    assertProblem(get("/api/webhooks/organizations/org-a/initialization-status", "Bearer " + rs256(notYet, ISSUER, AUDIENCE), null), 401);
+    JsonObject alreadyValid = claims("u1", "org-a").put("nbf", now - 60);
+    assertThat(get("/api/webhooks/organizations/org-a/initialization-status",
+      "Bearer " + rs256(alreadyValid, ISSUER, AUDIENCE), null).statusCode()).isEqualTo(200);
   }
 
   @Test
@@ -123,17 +149,18 @@ class AuthTest {
 
   @Test
   void validRs256TokenIsAccepted() throws Exception {
-    HttpResponse<Buffer> r = get("/api/webhooks/status", "Bearer " + rs256(claims("u1", "org-a"), ISSUER, AUDIENCE), null);
+    HttpResponse<Buffer> r = get(ORG_A_STATUS, "Bearer " + rs256(claims("u1", "org-a"), ISSUER, AUDIENCE), null);
     assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.bodyAsJsonObject().getJsonObject("database").getBoolean("reachable")).isTrue();
+    assertThat(r.bodyAsJsonObject().getString("organizationId")).isEqualTo("org-a");
   }
 
   @Test
   void apiKeyWorksInBothHeaderFormsAndIsStoredOnlyAsAHash() throws Exception {
     String key = ApiKeys.newKey();
     await(service.context().apiKeys().store(key, "org-k", "test"));
-    assertThat(get("/api/webhooks/status", "Bearer " + key, null).statusCode()).isEqualTo(200);
-    assertThat(get("/api/webhooks/status", null, key).statusCode()).isEqualTo(200);
+    assertThat(get("/api/webhooks/organizations/org-k/initialization-status", "Bearer " + key, null).statusCode())
+      .isEqualTo(200);
+    assertThat(get("/api/webhooks/organizations/org-k/initialization-status", null, key).statusCode()).isEqualTo(200);
     var rows = await(service.context().database().pool()
       .query("SELECT key_hash, key_prefix FROM api_keys WHERE organization_id = 'org-k'").execute());
     assertThat(rows.size()).isEqualTo(1);
@@ -159,7 +186,7 @@ class AuthTest {
 
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource({"GET,/api/webhooks/initialization-stats", "POST,/api/webhooks/retry-failed-initializations",
-    "POST,/api/webhooks/update-all-endpoints"})
+    "POST,/api/webhooks/update-all-endpoints", "GET,/api/webhooks/status"})
   void systemWideOperationsNeedAdmin(String method, String path) throws Exception {
     String user = "Bearer " + rs256(claims("u1", "org-a"), ISSUER, AUDIENCE);
     assertProblem(send(HttpMethod.valueOf(method), path, user, null), 403);
@@ -201,12 +228,20 @@ class AuthTest {
       .put("roles", new JsonArray());
   }
 
+  /** Signed with the test's RSA key; an {@code exp} an hour ahead unless the claims carry one. */
   private static String rs256(JsonObject claims, String issuer, String audience) {
+    return rs256(claims, issuer, audience, !claims.containsKey("exp"));
+  }
+
+  private static String rs256(JsonObject claims, String issuer, String audience, boolean addExp) {
     String privatePem = "-----BEGIN PRIVATE KEY-----\n"
       + Base64.getMimeEncoder().encodeToString(rsa.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
     JWTAuth signer = JWTAuth.create(vertx, new JWTAuthOptions()
       .addPubSecKey(new PubSecKeyOptions().setAlgorithm("RS256").setBuffer(privatePem)));
     JWTOptions options = new JWTOptions().setAlgorithm("RS256").setIssuer(issuer).setAudience(java.util.List.of(audience));
+    if (addExp) {
+      options.setExpiresInSeconds(TestTokens.EXPIRES_IN_SECONDS);
+    }
     return signer.generateToken(claims, options);
   }
 

@@ -34,7 +34,9 @@ class ServiceConfigTest {
     "CLUSTER|maybe|CLUSTER: must be true or false",
     "CLUSTER_MEMBERS|10.0.0.1:99999|CLUSTER_MEMBERS: port out of range",
     "SVIX_TIMEOUT_MS|0|SVIX_TIMEOUT_MS: must be between",
-    "DATABASE_POOL_SIZE|x|DATABASE_POOL_SIZE: not a whole number"
+    "DATABASE_POOL_SIZE|x|DATABASE_POOL_SIZE: not a whole number",
+    "MAX_PAYLOAD_BYTES|0|MAX_PAYLOAD_BYTES: must be between 1 and 1048576",
+    "MAX_PAYLOAD_BYTES|2000000|MAX_PAYLOAD_BYTES: must be between 1 and 1048576"
   })
   void aBadValueNamesTheVariableAndTheProblem(String key, String value, String expected) {
     assertThatThrownBy(() -> ServiceConfig.from(Map.of(key, value)))
@@ -55,6 +57,7 @@ class ServiceConfigTest {
     assertThat(config.builtin.retrySchedule()).hasSize(7);
     assertThat(config.builtin.allowedNetworks()).containsExactly("127.0.0.0/8", "::1/128");
     assertThat(config.preconfiguredEndpointBaseUrl.toString()).isEqualTo("https://webhook.daytona.io");
+    assertThat(config.limits.maxPayloadBytes()).isEqualTo(262_144);
     assertThat(config.defaultsChosen())
       .anyMatch(l -> l.startsWith("DATABASE_URL not set"))
       .anyMatch(l -> l.startsWith("DELIVERY_PROVIDER not set: builtin"))
@@ -103,6 +106,15 @@ class ServiceConfigTest {
     ServiceConfig config = ServiceConfig.from(Map.of("JWT_PUBLIC_KEY", file.toString()));
     assertThat(config.jwtPublicKeyPem).contains("BEGIN PUBLIC KEY");
     assertThat(config.developmentAuth()).isFalse();
+  }
+
+  @Test
+  void everyKeyHasItsDefaultInConfigYaml() throws Exception {
+    String yaml = Files.readString(Path.of("conf/config.yaml"));
+    for (String key : ServiceConfig.KEYS) {
+      assertThat(yaml).as(key).containsPattern("(?m)^" + key + ":");
+    }
+    assertThat(yaml).containsPattern("(?m)^MAX_PAYLOAD_BYTES: 262144$");
   }
 
   @Test

@@ -205,17 +205,48 @@ class PlatformEventsTest {
   }
 
   @Test
+  void withoutATimestampTheEventIdComesFromTheCanonicalBodyNeverTheClock() throws Exception {
+    ensureApp("org-nots");
+    JsonObject event = new JsonObject().put("id", "sb-7").put("organizationId", "org-nots").put("state", "started")
+      .put("labels", new JsonObject().put("b", 2).put("a", new JsonArray().add(new JsonObject().put("y", 1).put("x", 0))));
+    // the same content, every object's keys in another order
+    JsonObject reordered = new JsonObject().put("labels", new JsonObject()
+        .put("a", new JsonArray().add(new JsonObject().put("x", 0).put("y", 1))).put("b", 2))
+      .put("state", "started").put("organizationId", "org-nots").put("id", "sb-7");
+    JsonObject first = request("sandbox.desired-state.updated", event, new DeliveryOptions());
+    JsonObject again = request("sandbox.desired-state.updated", reordered, new DeliveryOptions());
+    String eventId = first.getString("eventId");
+    assertThat(eventId).matches("^[a-zA-Z0-9._-]{1,256}$").startsWith("sandbox.desired-state.updated_");
+    assertThat(again.getString("eventId")).isEqualTo(eventId);
+    assertThat(again.getBoolean("duplicate")).isTrue();
+
+    // other content, another resource or another type: another event
+    JsonObject otherState = request("sandbox.desired-state.updated", event.copy().put("state", "stopped"), new DeliveryOptions());
+    JsonObject otherArrayOrder = request("sandbox.desired-state.updated", event.copy().put("labels", new JsonObject()
+      .put("b", 2).put("a", new JsonArray().add(new JsonObject().put("y", 1).put("x", 0)).add(1))), new DeliveryOptions());
+    JsonObject otherResource = request("sandbox.desired-state.updated", event.copy().put("id", "sb-8"), new DeliveryOptions());
+    JsonObject otherType = request("sandbox.state.updated", event, new DeliveryOptions());
+    assertThat(java.util.List.of(eventId, otherState.getString("eventId"), otherArrayOrder.getString("eventId"),
+      otherResource.getString("eventId"), otherType.getString("eventId"))).doesNotHaveDuplicates();
+
+    awaitMessage(eventId);
+    assertThat(standIn.messagesCreated(eventId)).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM event_outbox WHERE organization_id = 'org-nots'")).isEqualTo(5);
+  }
+
+  @Test
   void badBodiesAreDeadLetteredWithAFailureNamingTheField() throws Exception {
-    String big = "x".repeat(PlatformEvent.MAX_BODY_BYTES + 10);
     Object[][] cases = {
       {"hello", "body:"},
       {new JsonArray().add(1), "body:"},
       {new JsonObject().put("id", "a"), "organizationId:"},
       {new JsonObject().put("id", "a").put("organizationId", 42), "organizationId:"},
       {new JsonObject().put("id", "a").put("organizationId", "bad org!"), "organizationId:"},
+      {new JsonObject().put("id", "a").put("organizationId", "."), "organizationId:"},
+      {new JsonObject().put("id", "a").put("organizationId", ".."), "organizationId:"},
+      {new JsonObject().put("id", "a").put("organizationId", "o".repeat(257)), "organizationId:"},
       {new JsonObject().put("organizationId", "o1"), "id:"},
       {new JsonObject().put("id", "a").put("organizationId", "o1").put("eventId", "has space"), "eventId:"},
-      {new JsonObject().put("id", "a").put("organizationId", "o1").put("blob", big), "body:"},
     };
     for (Object[] c : cases) {
       ReplyException failure = catchThrowableOfType(ReplyException.class,
@@ -251,6 +282,48 @@ class PlatformEventsTest {
     assertThat(count("SELECT count(*) FROM dead_letters WHERE address = 'volume.state.updated' "
       + "AND reason = 'organizationId: required' AND body = '{\"id\":\"v\"}'")).isEqualTo(1);
     assertThat(metric("webhooks_events_dead_lettered_total")).isEqualTo(cases.length + 3);
+  }
+
+  @Test
+  void organizationCreatedWithABadIdIsDeadLetteredAndNothingIsRecorded() throws Exception {
+    for (String id : new String[] {".", "..", "", "a/b", "o".repeat(257)}) {
+      ReplyException failure = catchThrowableOfType(ReplyException.class,
+        () -> block(bus().eventBus().request("organization.created", new JsonObject().put("id", id).put("name", "n")), WAIT));
+      assertThat(failure).as(id).isNotNull();
+      assertThat(failure.failureCode()).as(id).isEqualTo(400);
+      assertThat(failure.getMessage()).as(id).contains("/id");
+    }
+    assertThat(count("SELECT count(*) FROM dead_letters WHERE address = 'organization.created'")).isEqualTo(5);
+    assertThat(count("SELECT count(*) FROM organization_initializations")).isZero();
+    assertThat(standIn.app(".")).isEmpty();
+    assertThat(standIn.app("..")).isEmpty();
+  }
+
+  @Test
+  void bodiesOverMaxPayloadBytesAre413AndDeadLettered() throws Exception {
+    int max = 262_144; // the default MAX_PAYLOAD_BYTES
+    JsonObject fits = new JsonObject().put("id", "a").put("organizationId", "o-big").put("createdAt", "2024-01-01T00:00:00Z");
+    fits.put("blob", "x".repeat(max - fits.encode().length() - 20));
+    assertThat(request("audit-log.created", fits, new DeliveryOptions()).getString("status")).isEqualTo("queued");
+
+    JsonObject over = fits.copy().put("blob", "x".repeat(max));
+    for (Object body : new Object[] {over, over.encode()}) {
+      ReplyException failure = catchThrowableOfType(ReplyException.class,
+        () -> block(bus().eventBus().request("audit-log.created", body), WAIT));
+      assertThat(failure).isNotNull();
+      assertThat(failure.failureCode()).isEqualTo(413);
+      assertThat(failure.getMessage()).startsWith("body:").contains("MAX_PAYLOAD_BYTES");
+    }
+    ReplyException organization = catchThrowableOfType(ReplyException.class,
+      () -> block(bus().eventBus().request("organization.created",
+        new JsonObject().put("id", "o-big").put("name", "x".repeat(max))), WAIT));
+    assertThat(organization.failureCode()).isEqualTo(413);
+
+    assertThat(count("SELECT count(*) FROM dead_letters WHERE address = 'audit-log.created' "
+      + "AND reason LIKE 'body: larger than MAX_PAYLOAD_BYTES%'")).isEqualTo(2);
+    assertThat(count("SELECT count(*) FROM dead_letters WHERE address = 'organization.created'")).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM event_outbox WHERE organization_id = 'o-big'")).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM organization_initializations WHERE name IS NOT NULL")).isZero();
   }
 
   @Test

@@ -95,12 +95,54 @@ class HttpContractTest {
   }
 
   @Test
+  void badOrganizationIdsNeverReachAnOperation() throws Exception {
+    String admin = "Bearer " + TestTokens.admin(vertx);
+    for (String id : List.of("%2E", "%2E%2E", ".%2E")) {
+      HttpResponse<Buffer> r = await(client.post("/api/webhooks/organizations/" + id + "/initialize")
+        .putHeader("Authorization", admin).send());
+      problem(r, 404);
+    }
+    // what the contract's pattern lets through, the organization id rule still refuses
+    HttpResponse<Buffer> r = await(client.post("/api/webhooks/organizations/org%0A/initialize")
+      .putHeader("Authorization", admin).send());
+    assertThat(pointers(problem(r, 400))).containsExactly("/path/organizationId");
+    try (Connection c = TestDatabase.connect(databaseUrl);
+         ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM organization_initializations")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isZero();
+    }
+  }
+
+  @Test
   void bodiesOverOneMebibyteAre413() throws Exception {
     String big = "{\"eventType\":\"custom.big\",\"payload\":{\"blob\":\"" + "a".repeat(1024 * 1024) + "\"}}";
     HttpResponse<Buffer> r = await(client.post("/api/webhooks/organizations/org-1/send")
       .putHeader("Authorization", token).putHeader("Content-Type", "application/json")
       .sendBuffer(Buffer.buffer(big)));
     problem(r, 413);
+  }
+
+  @Test
+  void sendPayloadsOverMaxPayloadBytesAre413() throws Exception {
+    String admin = "Bearer " + TestTokens.admin(vertx);
+    JsonObject over = new JsonObject().put("eventType", "custom.big")
+      .put("payload", new JsonObject().put("blob", "a".repeat(262_144))); // the default MAX_PAYLOAD_BYTES
+    HttpResponse<Buffer> r = await(client.post("/api/webhooks/organizations/org-big/send")
+      .putHeader("Authorization", admin).sendJsonObject(over));
+    JsonObject problem = problem(r, 413);
+    assertThat(pointers(problem)).containsExactly("/payload");
+    assertThat(problem.getString("detail")).contains("MAX_PAYLOAD_BYTES");
+
+    JsonObject fits = new JsonObject().put("eventType", "custom.big")
+      .put("payload", new JsonObject().put("blob", "a".repeat(262_144 - 20)));
+    HttpResponse<Buffer> accepted = await(client.post("/api/webhooks/organizations/org-big/send")
+      .putHeader("Authorization", admin).sendJsonObject(fits));
+    assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
+    try (Connection c = TestDatabase.connect(databaseUrl); ResultSet rs = c.createStatement().executeQuery(
+      "SELECT count(*) FROM event_outbox WHERE organization_id = 'org-big'")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isEqualTo(1);
+    }
   }
 
   @Test
@@ -140,7 +182,10 @@ class HttpContractTest {
 
   @Test
   void statusSaysWhatIsKnown() throws Exception {
-    JsonObject status = get("/api/webhooks/status").bodyAsJsonObject();
+    HttpResponse<Buffer> r = await(client.get("/api/webhooks/status")
+      .putHeader("Authorization", "Bearer " + TestTokens.admin(vertx)).send());
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    JsonObject status = r.bodyAsJsonObject();
     assertThat(status.getBoolean("enabled")).isFalse();
     assertThat(status.getJsonObject("svix").getBoolean("configured")).isFalse();
     assertThat(status.getJsonObject("svix").getBoolean("reachable")).isFalse();

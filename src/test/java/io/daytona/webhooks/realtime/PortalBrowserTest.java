@@ -345,7 +345,7 @@ class PortalBrowserTest {
   @Test
   void anInvalidOrExpiredTokenSaysSoClearly() {
     String org = "org-portal-bad-" + UUID.randomUUID().toString().substring(0, 8);
-    String expired = TestTokens.hs256(service.vertx(), TestTokens.SECRET, new JsonObject().put("sub", "old")
+    String expired = TestTokens.hs256Exactly(service.vertx(), TestTokens.SECRET, new JsonObject().put("sub", "old")
         .put("organizations", new JsonArray().add(org)).put("exp", System.currentTimeMillis() / 1000 - 60),
       new JWTOptions());
     for (String token : List.of("whp_" + UUID.randomUUID().toString().replace("-", ""), expired)) {

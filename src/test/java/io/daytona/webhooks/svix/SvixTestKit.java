@@ -163,24 +163,15 @@ final class SvixTestKit {
     until(condition, WAIT);
   }
 
+  /** The condition is checked on the test thread (it may block on this kit's client), every 20 ms. */
   void until(BooleanSupplier condition, Duration timeout) {
-    Vertx v = outside;
     long deadline = System.nanoTime() + timeout.toNanos();
-    await(Future.<Void>future(p -> {
-      long id = v.setPeriodic(20, t -> {
-        try {
-          if (condition.getAsBoolean()) {
-            v.cancelTimer(t);
-            p.tryComplete();
-          } else if (System.nanoTime() > deadline) {
-            v.cancelTimer(t);
-            p.tryFail(new AssertionError("condition not met within " + timeout));
-          }
-        } catch (RuntimeException | AssertionError e) {
-          v.cancelTimer(t);
-          p.tryFail(e);
-        }
-      });
-    }));
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within " + timeout);
+      }
+      await(outside.timer(20));
+    }
   }
+
 }

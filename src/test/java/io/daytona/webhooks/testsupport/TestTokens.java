@@ -19,7 +19,19 @@ public final class TestTokens {
   private TestTokens() {
   }
 
+  /** How long the tokens minted here are valid, unless the claims or options say otherwise. */
+  public static final int EXPIRES_IN_SECONDS = 3600;
+
+  /** Signs {@code claims}; they get an {@code exp} (the service refuses tokens without one) unless they carry one. */
   public static String hs256(Vertx vertx, String secret, JsonObject claims, JWTOptions options) {
+    if (!claims.containsKey("exp") && options.getExpiresInSeconds() == 0) {
+      options.setExpiresInSeconds(EXPIRES_IN_SECONDS);
+    }
+    return hs256Exactly(vertx, secret, claims, options);
+  }
+
+  /** Signs exactly {@code claims} and {@code options} (e.g. a token without {@code exp}). */
+  public static String hs256Exactly(Vertx vertx, String secret, JsonObject claims, JWTOptions options) {
     JWTAuth auth = JWTAuth.create(vertx, new JWTAuthOptions()
       .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)));
     return auth.generateToken(claims, options.setAlgorithm("HS256"));
