@@ -169,8 +169,10 @@ class PortalBrowserTest {
     String hookPath = "/portal-hook/" + org;
     String otherPath = "/portal-other/" + org;
     // a second endpoint of the organization, made over REST: it shows what the portal's endpoint misses
-    assertThat(rest("POST", "/organizations/" + org + "/endpoints", user,
-      new JsonObject().put("url", receiverUrl(otherPath)).put("description", "the other one")).statusCode()).isEqualTo(201);
+    HttpResponse<Buffer> other = rest("POST", "/organizations/" + org + "/endpoints", user,
+      new JsonObject().put("url", receiverUrl(otherPath)).put("description", "the other one"));
+    assertThat(other.statusCode()).as(other.bodyAsString()).isEqualTo(201);
+    String otherId = other.bodyAsJsonObject().getString("id");
 
     // the page and its assets: the security headers, and nothing from another host
     HttpResponse<Buffer> page = block(client.get(service.port(), "127.0.0.1", "/portal").send());
@@ -318,6 +320,36 @@ class PortalBrowserTest {
     assertThat(list(browser.eval("[...document.querySelectorAll('#message-attempts tr[data-attempt-id]')].map(r => r.dataset.endpointId)")))
       .as("no attempt to the disabled endpoint").doesNotContain(endpointId).isNotEmpty();
     assertThat(at(hookPath)).as("nothing more reached the disabled endpoint").hasSize(3);
+
+    // edit the other endpoint (description, one event type), then recover the disabled one's failures
+    browser.click("#tab-endpoints");
+    String otherRow = "#endpoints tr[data-endpoint-id=" + js(otherId) + "]";
+    assertThat(browser.waitFor("document.querySelector(" + js(otherRow) + ") !== null", WAIT)).isTrue();
+    browser.click(otherRow + " button[data-action=edit]");
+    assertThat(browser.eval("document.querySelector('#endpoint-url').value")).isEqualTo(receiverUrl(otherPath));
+    browser.fill("#endpoint-description", "edited in the portal");
+    browser.click("#endpoint-types-list input[value='volume.created']");
+    browser.click("#endpoint-save");
+    assertThat(browser.waitFor("document.querySelector('#endpoint-form').hidden && (document.querySelector(" + js(otherRow)
+      + ")?.innerText || '').includes('edited in the portal')", WAIT))
+      .as("edited: %s; %s", browser.text("#endpoints"), browser.text("#endpoint-form-error")).isTrue();
+    assertThat(browser.text(otherRow)).contains("volume.created");
+    JsonObject edited = rest("GET", "/organizations/" + org + "/endpoints/" + otherId, user, null).bodyAsJsonObject();
+    assertThat(edited.getString("description")).isEqualTo("edited in the portal");
+    assertThat(edited.getJsonArray("eventTypes")).containsExactly("volume.created");
+
+    browser.click(hookRow + " button[data-action=open]");
+    browser.click("#recover-send");
+    assertThat(browser.waitFor("document.querySelector('#endpoint-detail-status').textContent.startsWith('Recovering')", WAIT))
+      .as("recover: %s", browser.text("#endpoint-detail-status")).isTrue();
+
+    // delete the other endpoint: it asks once more in place, then it is gone
+    browser.click(otherRow + " button[data-action=delete]");
+    assertThat(browser.eval("document.querySelector(" + js(otherRow) + ") !== null")).isEqualTo(Boolean.TRUE);
+    browser.click(otherRow + " button[data-action=confirm-delete]");
+    assertThat(browser.waitFor("document.querySelector(" + js(otherRow) + ") === null", WAIT))
+      .as("deleted: %s", browser.text("#endpoints")).isTrue();
+    assertThat(rest("GET", "/organizations/" + org + "/endpoints/" + otherId, user, null).statusCode()).isEqualTo(404);
 
     // the event catalog and the live view
     browser.click("#tab-catalog");
