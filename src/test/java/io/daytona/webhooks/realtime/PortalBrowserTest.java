@@ -380,7 +380,13 @@ class PortalBrowserTest {
     String expired = TestTokens.hs256Exactly(service.vertx(), TestTokens.SECRET, new JsonObject().put("sub", "old")
         .put("organizations", new JsonArray().add(org)).put("exp", System.currentTimeMillis() / 1000 - 60),
       new JWTOptions());
-    for (String token : List.of("whp_" + UUID.randomUUID().toString().replace("-", ""), expired)) {
+    String unknown = "whp_" + UUID.randomUUID().toString().replace("-", "");
+    assertThat(rest("GET", "/whoami", unknown, null).statusCode()).isEqualTo(401);
+    assertThat(rest("GET", "/whoami", expired, null).statusCode()).isEqualTo(401);
+    JsonObject me = rest("GET", "/whoami", TestTokens.user(service.vertx(), "someone", org), null).bodyAsJsonObject();
+    assertThat(me.getJsonArray("organizations")).containsExactly(org);
+    assertThat(me.getBoolean("portal")).isFalse();
+    for (String token : List.of(unknown, expired)) {
       browser.blank();
       browser.navigate(base() + "/portal#token=" + token);
       assertThat(browser.waitFor("document.body.dataset.state === 'refused'", WAIT)).isTrue();
