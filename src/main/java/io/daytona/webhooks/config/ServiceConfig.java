@@ -27,7 +27,8 @@ public final class ServiceConfig {
   /** Every configuration key; each is also read from the environment variable of the same name. */
   public static final List<String> KEYS = List.of(
     "HTTP_HOST", "HTTP_PORT", "HTTP_INSTANCES",
-    "DATABASE_URL", "WEBHOOKS_DATA_DIR", "DATABASE_POOL_SIZE",
+    "DATABASE_URL", "WEBHOOKS_DATA_DIR", "DATABASE_POOL_SIZE", "DATABASE_STATEMENT_TIMEOUT_MS",
+    "DEAD_LETTER_RETENTION_DAYS",
     "SVIX_AUTH_TOKEN", "SVIX_SERVER_URL", "SVIX_OPERATIONAL_WEBHOOK_SECRET", "SVIX_TIMEOUT_MS",
     "JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_ISSUER", "JWT_AUDIENCE",
     "PRECONFIGURED_ENDPOINT_BASE_URL",
@@ -54,6 +55,10 @@ public final class ServiceConfig {
   public final Database database;
   public final Path dataDir;
   public final int databasePoolSize;
+  /** The deadline of every database statement ({@code statement_timeout} of each connection). */
+  public final Duration databaseStatementTimeout;
+  /** How long dead letters and rejected outbox rows are kept. */
+  public final int deadLetterRetentionDays;
   public final String svixAuthToken;
   public final URI svixServerUrl;
   public final String svixOperationalWebhookSecret;
@@ -193,6 +198,8 @@ public final class ServiceConfig {
       database = parseDatabaseUrl(url);
     }
     databasePoolSize = integer("DATABASE_POOL_SIZE", 8, 1, 200);
+    databaseStatementTimeout = Duration.ofMillis(integer("DATABASE_STATEMENT_TIMEOUT_MS", 30_000, 100, 3_600_000));
+    deadLetterRetentionDays = integer("DEAD_LETTER_RETENTION_DAYS", 30, 1, 3650);
 
     svixAuthToken = optional("SVIX_AUTH_TOKEN");
     svixServerUrl = serverUrl(optional("SVIX_SERVER_URL"));

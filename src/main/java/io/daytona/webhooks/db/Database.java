@@ -70,7 +70,9 @@ public final class Database {
         }
         connect.setCachePreparedStatements(true).setPipeliningLimit(256)
           .setPreparedStatementCacheSqlFilter(sql -> sql.length() < 2048 && !sql.startsWith(PLANNED_EACH_TIME))
-          .setProperties(new HashMap<>(Map.of("application_name", APPLICATION_NAME)));
+          .setProperties(new HashMap<>(Map.of("application_name", APPLICATION_NAME,
+            // every statement has a deadline (DATABASE_STATEMENT_TIMEOUT_MS)
+            "statement_timeout", Long.toString(config.databaseStatementTimeout.toMillis()))));
         // Flyway first: building the pool and connecting load classes on this thread for a while
         Future<?> migrated = vertx.executeBlocking(() -> {
           migrate(connect);

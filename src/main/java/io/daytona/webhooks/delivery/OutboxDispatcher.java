@@ -356,13 +356,24 @@ public final class OutboxDispatcher extends VerticleBase {
     if (stopped) {
       return;
     }
-    repository.pruneSent(retentionHours, PRUNE_CHUNK).onComplete(ar -> {
+    int days = ctx.config().deadLetterRetentionDays;
+    pruneAll("sent outbox row(s) older than " + retentionHours + " h", () -> repository.pruneSent(retentionHours, PRUNE_CHUNK));
+    pruneAll("rejected outbox row(s) older than " + days + " days", () -> repository.pruneRejected(days, PRUNE_CHUNK));
+    pruneAll("dead letter(s) older than " + days + " days", () -> repository.pruneDeadLetters(days, PRUNE_CHUNK));
+  }
+
+  /** Runs {@code chunk} until it deletes less than a chunk. */
+  private void pruneAll(String what, java.util.function.Supplier<Future<Integer>> chunk) {
+    if (stopped) {
+      return;
+    }
+    chunk.get().onComplete(ar -> {
       if (ar.failed()) {
-        LOG.warn("Pruning sent outbox rows failed: {}", ar.cause().getMessage());
+        LOG.warn("Pruning {} failed: {}", what, ar.cause().getMessage());
       } else if (ar.result() > 0) {
-        LOG.info("Pruned {} sent outbox row(s) older than {} h", ar.result(), retentionHours);
+        LOG.info("Pruned {} {}", ar.result(), what);
         if (ar.result() >= PRUNE_CHUNK) {
-          prune();
+          pruneAll(what, chunk);
         }
       }
     });

@@ -308,4 +308,21 @@ public final class OutboxRepository {
       .execute(Tuple.of(retentionHours, limit))
       .map(RowSet::rowCount);
   }
+
+  /** Deletes up to {@code limit} rejected (FAILED) rows accepted more than {@code days} ago; answers how many. */
+  public Future<Integer> pruneRejected(int days, int limit) {
+    return pool.preparedQuery(Database.PLANNED_EACH_TIME
+        + "DELETE FROM event_outbox WHERE id IN (SELECT id FROM event_outbox "
+        + "WHERE status = 'FAILED' AND created_at < now() - make_interval(days => $1) LIMIT $2)")
+      .execute(Tuple.of(days, limit))
+      .map(RowSet::rowCount);
+  }
+
+  /** Deletes up to {@code limit} dead letters older than {@code days}; answers how many. */
+  public Future<Integer> pruneDeadLetters(int days, int limit) {
+    return pool.preparedQuery("DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters "
+        + "WHERE received_at < now() - make_interval(days => $1) LIMIT $2)")
+      .execute(Tuple.of(days, limit))
+      .map(RowSet::rowCount);
+  }
 }

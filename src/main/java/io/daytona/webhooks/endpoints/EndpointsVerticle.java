@@ -82,8 +82,8 @@ public final class EndpointsVerticle extends VerticleBase {
     EndpointSpec spec = EndpointSpec.of(body.getString("url"), body.getString("description"),
       strings(body.getJsonArray("eventTypes")));
     return Organizations.markSeen(ctx.database().pool(), org, null)
-      .compose(v -> customTypes.record(spec.eventTypes()))
       .compose(v -> provider.createEndpoint(org, null, spec))
+      .compose(ep -> customTypes.record(spec.eventTypes()).map(ep))
       .map(Endpoint::toJson)
       .compose(ep -> RealtimeEvents.publishOwnEndpointChange(vertx, RealtimeEvents.ENDPOINT_CREATED, org, ep).map(ep))
       .map(ApiReply::created);
@@ -108,8 +108,8 @@ public final class EndpointsVerticle extends VerticleBase {
     List<String> types = strings(body.getJsonArray("eventTypes"));
     EndpointPatch patch = new EndpointPatch(body.getString("url"), body.getString("description"), typesGiven, types,
       body.getBoolean("disabled"));
-    return customTypes.record(types)
-      .compose(v -> notFoundSaysWhich(provider.patchEndpoint(org, endpointId, patch), org, endpointId))
+    return notFoundSaysWhich(provider.patchEndpoint(org, endpointId, patch), org, endpointId)
+      .compose(ep -> customTypes.record(types).map(ep))
       .map(Endpoint::toJson)
       .compose(ep -> RealtimeEvents.publishOwnEndpointChange(vertx, RealtimeEvents.ENDPOINT_UPDATED, org, ep).map(ep))
       .map(ApiReply::ok);

@@ -114,10 +114,10 @@ public final class PlatformEventsVerticle extends VerticleBase {
       return Future.failedFuture(new ApiError(413, detail, null, new JsonArray()
         .add(new JsonObject().put("pointer", "/payload").put("message", detail))));
     }
-    // the catalog lists the custom types in use (recorded once per node; never fails the send)
-    return customTypes.record(List.of(eventType))
-      .compose(v -> writer.write(new NewEvent(org, eventType, eventId, payload, "api")))
+    return writer.write(new NewEvent(org, eventType, eventId, payload, "api"))
       .recover(err -> Future.failedFuture(new ApiError(503, "The event could not be stored; send it again.")))
+      // the catalog lists the custom types in use (recorded once per node; never fails the send)
+      .compose(inserted -> customTypes.record(List.of(eventType)).map(inserted))
       .compose(inserted -> inserted
         ? Future.succeededFuture(accepted(eventId, eventType, org, "queued", false))
         : repository.find(org, eventId).map(row -> row == null

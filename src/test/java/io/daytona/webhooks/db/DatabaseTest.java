@@ -68,6 +68,55 @@ class DatabaseTest {
   }
 
   @Test
+  void everyStatementHasTheConfiguredDeadline() throws Exception {
+    String url = TestDatabase.freshDatabaseUrl();
+    ServiceConfig config = ServiceConfig.from(Map.of("DATABASE_URL", url, "JWT_SECRET", "x".repeat(40),
+      "DATABASE_STATEMENT_TIMEOUT_MS", "300"));
+    Vertx vertx = Vertx.vertx();
+    try {
+      Database db = await(Database.open(vertx, config));
+      assertThat(show(db.pool(), "statement_timeout")).isEqualTo("300ms");
+      assertThat(show(db.bookkeepingPool(), "statement_timeout")).isEqualTo("300ms");
+      long started = System.nanoTime();
+      assertThatThrownBy(() -> await(db.pool().query("SELECT pg_sleep(5)").execute()))
+        .hasStackTraceContaining("statement timeout");
+      assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(4_000);
+      await(db.bookkeepingPool().close());
+      await(db.pool().close());
+    } finally {
+      await(vertx.close());
+    }
+  }
+
+  @Test
+  void oldDeadLettersAndRejectedRowsArePrunedAndRecentOnesKept() throws Exception {
+    String url = TestDatabase.freshDatabaseUrl();
+    ServiceConfig config = ServiceConfig.from(Map.of("DATABASE_URL", url, "JWT_SECRET", "x".repeat(40)));
+    Vertx vertx = Vertx.vertx();
+    try {
+      Database db = await(Database.open(vertx, config));
+      await(db.pool().query("INSERT INTO dead_letters (address, reason, received_at) VALUES "
+        + "('old', 'r', now() - interval '31 days'), ('new', 'r', now() - interval '29 days')").execute());
+      await(db.pool().query("INSERT INTO event_outbox (organization_id, event_type, event_id, payload, source, status, created_at) "
+        + "VALUES ('o', 't', 'old', '{}', 'api', 'FAILED', now() - interval '31 days'), "
+        + "('o', 't', 'new', '{}', 'api', 'FAILED', now() - interval '29 days'), "
+        + "('o', 't', 'pending', '{}', 'api', 'PENDING', now() - interval '31 days')").execute());
+      var repository = new io.daytona.webhooks.delivery.OutboxRepository(db);
+      assertThat(await(repository.pruneDeadLetters(30, 100))).isEqualTo(1);
+      assertThat(await(repository.pruneRejected(30, 100))).isEqualTo(1);
+      var left = await(db.pool().query("SELECT address FROM dead_letters").execute());
+      assertThat(left.iterator().next().getString(0)).isEqualTo("new");
+      var rows = new ArrayList<String>();
+      await(db.pool().query("SELECT event_id FROM event_outbox ORDER BY event_id").execute()).forEach(r -> rows.add(r.getString(0)));
+      assertThat(rows).containsExactly("new", "pending");
+      await(db.bookkeepingPool().close());
+      await(db.pool().close());
+    } finally {
+      await(vertx.close());
+    }
+  }
+
+  @Test
   void anUnreachableDatabaseFailsTheOpeningWithFlywaysReason() throws Exception {
     int closedPort;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {

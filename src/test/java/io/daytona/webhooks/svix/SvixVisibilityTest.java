@@ -2,6 +2,7 @@ package io.daytona.webhooks.svix;
 
 import io.daytona.webhooks.events.EventCatalog;
 import io.daytona.webhooks.events.EventTypes;
+import io.daytona.webhooks.testsupport.Eventually;
 import io.daytona.webhooks.testsupport.svix.SvixRecords.DeliveryAttempt;
 import io.daytona.webhooks.testsupport.svix.SvixRecords.RecordedRequest;
 import io.daytona.webhooks.testsupport.svix.SvixRecords.StoredEndpoint;
@@ -429,7 +430,7 @@ class SvixVisibilityTest {
     for (int i = 0; i < 3; i++) {
       send(org, "custom.rejected", "evt-r-" + i, new JsonObject().put("i", i));
     }
-    kit.until(() -> outboxEvents(org, "?status=rejected").size() == 3);
+    eventually(() -> outboxEvents(org, "?status=rejected").size() == 3);
 
     List<Integer> sizes = new ArrayList<>();
     List<JsonObject> listed = allPages(org, "/events", 2, sizes);
@@ -456,7 +457,7 @@ class SvixVisibilityTest {
     assertThat(retried.bodyAsJsonObject().getString("eventId")).isEqualTo("evt-r-0");
     kit.until(() -> kit.standIn.messages(org).stream().anyMatch(m -> "evt-r-0".equals(m.eventId())));
     assertThat(kit.standIn.messages(org).get(0).payload()).isEqualTo(new JsonObject().put("i", 0));
-    kit.until(() -> outboxEvents(org, "").size() == 2);
+    eventually(() -> outboxEvents(org, "").size() == 2);
     assertThat(outboxEvents(org, "")).extracting(e -> e.getString("eventId")).containsExactly("evt-r-2", "evt-r-1");
 
     // sent now: not rejected any more
@@ -470,7 +471,7 @@ class SvixVisibilityTest {
     String org = newOrg();
     kit.standIn.failAll(503, "/app/" + org + "/msg$");
     send(org, "custom.queued", "evt-q-0", new JsonObject());
-    kit.until(() -> {
+    eventually(() -> {
       List<JsonObject> list = outboxEvents(org, "");
       return list.size() == 1 && list.get(0).getInteger("attempts") >= 2;
     });
@@ -482,8 +483,13 @@ class SvixVisibilityTest {
     assertProblem(call(HttpMethod.POST, org, "/events/evt-q-0/retry", null), 409);
 
     await(kit.standIn.heal());
-    kit.until(() -> outboxEvents(org, "").isEmpty());
+    eventually(() -> outboxEvents(org, "").isEmpty());
     assertThat(kit.standIn.messagesCreated("evt-q-0")).isEqualTo(1);
+  }
+
+  /** Polls {@code condition} on the test thread (it calls the REST API, which the stand-in's loop must not wait on). */
+  private static void eventually(java.util.function.BooleanSupplier condition) {
+    Eventually.eventually(condition, SvixTestKit.WAIT);
   }
 
   private static List<JsonObject> outboxEvents(String org, String query) {
