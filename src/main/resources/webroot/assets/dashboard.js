@@ -247,13 +247,16 @@
   setInterval(drawChart, 30000);
   drawChart();
 
-  // ?token=…&org=… connects at once (then the token is taken out of the address bar).
-  var params = new URLSearchParams(location.search);
-  if (params.get('token') && params.get('org')) {
+  // #token=…&org=… connects at once: the fragment never reaches a server (no request line, no log,
+  // no Referer); the token is then taken out of the address bar and kept in memory only.
+  var params = new URLSearchParams(location.hash.replace(/^#/, ''));
+  if (params.get('token')) {
+    history.replaceState(null, '', location.pathname + location.search);
     $('token').value = params.get('token');
-    $('org').value = params.get('org');
+    if (params.get('org')) { $('org').value = params.get('org'); }
     fillOrganizations();
-    history.replaceState(null, '', location.pathname);
-    start(params.get('token'), params.get('org'));
+    if ($('org').value) {
+      start(params.get('token'), $('org').value.trim());
+    }
   }
 }());

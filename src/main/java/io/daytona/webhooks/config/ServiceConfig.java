@@ -41,7 +41,8 @@ public final class ServiceConfig {
     "DELIVERY_PROVIDER", "DELIVERY_TIMEOUT_MS", "DELIVERY_RETRY_SCHEDULE", "DELIVERY_DISABLE_AFTER_HOURS",
     "DELIVERY_CONCURRENCY", "DELIVERY_ENDPOINT_CONCURRENCY", "DELIVERY_RETENTION_DAYS", "DELIVERY_ALLOWED_NETWORKS",
     "OUTBOX_REJECT_AFTER_MS",
-    "MAX_PAYLOAD_BYTES", "SEND_RATE_LIMIT", "HTTP_IDLE_TIMEOUT_S");
+    "MAX_PAYLOAD_BYTES", "SEND_RATE_LIMIT", "HTTP_IDLE_TIMEOUT_S",
+    "PORTAL_FRAME_ANCESTORS");
 
   private static final Set<String> TRUE = Set.of("true", "1", "yes", "on");
   private static final Set<String> FALSE = Set.of("false", "0", "no", "off");
@@ -96,6 +97,11 @@ public final class ServiceConfig {
    */
   public record Limits(int maxPayloadBytes, int sendRateLimit, Duration httpIdleTimeout) {
   }
+  /**
+   * {@code PORTAL_FRAME_ANCESTORS}: the CSP {@code frame-ancestors} sources of the pages ({@code /portal},
+   * {@code /}), i.e. who may embed them in a frame; {@code 'self'} by default, {@code 'none'} for nobody.
+   */
+  public final String portalFrameAncestors;
 
   /**
    * {@code SVIX_*}: the token (null: not configured), the self-hosted server, the deadline of one call
@@ -238,6 +244,7 @@ public final class ServiceConfig {
       allowedNetworks(optional("DELIVERY_ALLOWED_NETWORKS")));
 
     httpInstances = integer("HTTP_INSTANCES", 1, 1, 64);
+    portalFrameAncestors = frameAncestors(optional("PORTAL_FRAME_ANCESTORS"));
     svix = new SvixSettings(svixAuthToken, svixServerUrl, svixTimeout, integer("SVIX_WORKER_THREADS", 32, 1, 512),
       Duration.ofMillis(integer("SVIX_HEALTH_INTERVAL_MS", 15_000, 50, 3_600_000)));
     // a provider call's own deadline, plus the time its answer takes to come back
@@ -284,6 +291,38 @@ public final class ServiceConfig {
       case "builtin" -> Provider.BUILTIN;
       default -> throw new ConfigException("DELIVERY_PROVIDER", "must be svix or builtin, got '" + v + "'");
     };
+  }
+
+  /**
+   * Space- or comma-separated CSP source expressions: {@code 'self'}, {@code 'none'} (alone), or origins such
+   * as {@code https://app.example.com} / {@code https://*.example.com}; nothing that could end the directive.
+   */
+  static String frameAncestors(String v) {
+    if (v == null) {
+      return "'self'";
+    }
+    List<String> sources = new ArrayList<>();
+    for (String part : v.split("[,\\s]+")) {
+      if (part.isEmpty()) {
+        continue;
+      }
+      String lower = part.toLowerCase(java.util.Locale.ROOT);
+      boolean keyword = lower.equals("'self'") || lower.equals("'none'");
+      boolean origin = lower.matches("^(https?://)?(\\*\\.)?[a-z0-9.-]+(:(\\d{1,5}|\\*))?/?$")
+        || lower.matches("^https?:$");
+      if (!keyword && !origin) {
+        throw new ConfigException("PORTAL_FRAME_ANCESTORS", "'" + part + "' is not a frame-ancestors source "
+          + "('self', 'none' or an origin such as https://app.example.com)");
+      }
+      sources.add(keyword ? lower : part);
+    }
+    if (sources.isEmpty()) {
+      return "'self'";
+    }
+    if (sources.contains("'none'") && sources.size() > 1) {
+      throw new ConfigException("PORTAL_FRAME_ANCESTORS", "'none' cannot be combined with other sources");
+    }
+    return String.join(" ", sources);
   }
 
   /** {@code 5s,5m,30m,2h}: the waits before the 2nd, 3rd, ... attempt (units ms, s, m, h, d). */

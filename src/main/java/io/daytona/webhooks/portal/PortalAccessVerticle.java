@@ -16,7 +16,8 @@ import java.time.Duration;
 /**
  * {@code POST /organizations/{id}/portal-access}: mints a portal token ({@link PortalTokens}) and answers the
  * customer-portal link that carries it in its fragment, with the provider's own portal link when it has one.
- * Expired tokens are pruned here every hour.
+ * Expired tokens are pruned here every hour. {@code GET /whoami} tells the portal page which organization its
+ * token is for.
  */
 public final class PortalAccessVerticle extends VerticleBase {
 
@@ -37,13 +38,27 @@ public final class PortalAccessVerticle extends VerticleBase {
     tokens = new PortalTokens(ctx.database().pool());
     pruneTimer = vertx.setPeriodic(60_000, Duration.ofHours(1).toMillis(), t -> tokens.pruneExpired()
       .onFailure(err -> LOG.warn("Could not prune expired portal tokens: {}", err.getMessage())));
-    return ApiConsumer.register(vertx, "createPortalAccess", this::create);
+    return Future.all(ApiConsumer.register(vertx, "createPortalAccess", this::create),
+      ApiConsumer.register(vertx, "getWhoAmI", this::whoAmI));
   }
 
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(pruneTimer);
     return Future.succeededFuture();
+  }
+
+  /**
+   * {@code GET /whoami}: who the credentials are. The portal's link carries only the (opaque) token, so the
+   * page asks this first to learn the one organization the token is for.
+   */
+  private Future<JsonObject> whoAmI(ApiRequest req) {
+    JsonObject p = req.principal() == null ? new JsonObject() : req.principal();
+    return Future.succeededFuture(ApiReply.ok(new JsonObject()
+      .put("subject", p.getString("subject"))
+      .put("admin", p.getBoolean("admin", false))
+      .put("portal", p.getBoolean("portal", false))
+      .put("organizations", req.principalOrganizations())));
   }
 
   private Future<JsonObject> create(ApiRequest req) {

@@ -15,8 +15,12 @@ import java.util.regex.Pattern;
 
 /**
  * The routes of real-time updates that the HTTP verticle mounts before the API: the SockJS event
- * bus bridge at {@code /api/webhook-socket.io/*} and the dashboard page at {@code /} with its
- * assets (no credentials needed for the page; the bridge checks them per register).
+ * bus bridge at {@code /api/webhook-socket.io/*}, the dashboard page at {@code /} and the customer
+ * portal at {@code /portal} with their assets (no credentials needed for the pages: they read the
+ * token from the URL fragment, which never reaches the server; the REST API and the bridge check it).
+ * Every page and asset goes out with {@link #pageHeaders}: a Content-Security-Policy with no inline
+ * script and no outside host, {@code frame-ancestors} from {@code PORTAL_FRAME_ANCESTORS},
+ * {@code X-Content-Type-Options: nosniff} and {@code Referrer-Policy: no-referrer}.
  */
 public final class RealtimeRoutes {
 
@@ -66,6 +70,20 @@ public final class RealtimeRoutes {
       .bridge(bridgeOptions, new RealtimeBridge(ctx.authenticator(), ctx.meters()));
     router.route(SOCKET_PATH + "/*").subRouter(bridge);
 
+    String csp = contentSecurityPolicy(ctx.config().portalFrameAncestors);
+    for (String page : new String[] {"/", "/portal", "/assets/*", "/webjars/*"}) {
+      router.get(page).handler(rc -> {
+        pageHeaders(rc.response().headers(), csp);
+        rc.next();
+      });
+    }
+    // the portal page itself (its script and style are under /assets/); revalidated on every visit, so a new
+    // release's page never runs with an old script
+    router.get("/portal").handler(rc -> rc.response()
+      .putHeader("Content-Type", "text/html; charset=utf-8")
+      .putHeader("Cache-Control", "no-cache")
+      .sendFile("webroot/portal.html")
+      .onFailure(rc::fail));
     // a StaticHandler on "/x/*" serves the part after "/x/": each one's root is that directory
     router.get("/").handler(RealtimeRoutes::pageHeaders).handler(StaticHandler.create("webroot").setIndexPage("index.html")
       .setDefaultContentEncoding("UTF-8"));
@@ -73,5 +91,21 @@ public final class RealtimeRoutes {
       .handler(StaticHandler.create("webroot/assets").setDefaultContentEncoding("UTF-8"));
     router.get("/webjars/*").handler(RealtimeRoutes::pageHeaders).handler(StaticHandler.create("META-INF/resources/webjars"));
     return router;
+  }
+
+  /**
+   * The pages' policy: everything from this origin only (scripts, styles, images, the REST API and the
+   * bridge's WebSocket/XHR), no inline script, no plugins, forms and {@code <base>} only to here, and framing
+   * only by {@code frameAncestors}.
+   */
+  static String contentSecurityPolicy(String frameAncestors) {
+    return "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+      + "frame-ancestors " + frameAncestors;
+  }
+
+  static void pageHeaders(io.vertx.core.MultiMap headers, String csp) {
+    headers.set("Content-Security-Policy", csp)
+      .set("X-Content-Type-Options", "nosniff")
+      .set("Referrer-Policy", "no-referrer");
   }
 }

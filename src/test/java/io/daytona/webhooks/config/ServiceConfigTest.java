@@ -86,6 +86,20 @@ class ServiceConfigTest {
   }
 
   @Test
+  void portalFrameAncestorsAreCspSourcesAndNothingElse() {
+    assertThat(ServiceConfig.from(Map.of()).portalFrameAncestors).isEqualTo("'self'");
+    assertThat(ServiceConfig.from(Map.of("PORTAL_FRAME_ANCESTORS",
+      "'self', https://app.example.com https://*.example.org:8443")).portalFrameAncestors)
+      .isEqualTo("'self' https://app.example.com https://*.example.org:8443");
+    assertThat(ServiceConfig.from(Map.of("PORTAL_FRAME_ANCESTORS", "'NONE'")).portalFrameAncestors).isEqualTo("'none'");
+    for (String bad : new String[] {"'self'; script-src *", "https://app.example.com/x;", "javascript:alert(1)",
+      "'none' https://app.example.com", "'unsafe-inline'"}) {
+      assertThatThrownBy(() -> ServiceConfig.from(Map.of("PORTAL_FRAME_ANCESTORS", bad)))
+        .as(bad).isInstanceOf(ConfigException.class).hasMessageStartingWith("PORTAL_FRAME_ANCESTORS: ");
+    }
+  }
+
+  @Test
   void aPublicKeyCanBeGivenAsAFile() throws Exception {
     var pair = java.security.KeyPairGenerator.getInstance("RSA");
     pair.initialize(2048);
