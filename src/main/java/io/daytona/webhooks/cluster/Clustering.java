@@ -60,6 +60,16 @@ public final class Clustering {
     if (config.clusterEventBusPort > 0) {
       eventBus.setClusterPublicPort(config.clusterEventBusPort);
     }
+    if (config.clusterTls != null) {
+      // both ends present a certificate signed by the CA: a member without one neither receives nor sends
+      ServiceConfig.ClusterTls tls = config.clusterTls;
+      eventBus.setSsl(true)
+        .setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions().setCertPath(tls.cert().toString())
+          .setKeyPath(tls.key().toString()))
+        .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(tls.ca().toString()))
+        .setClientAuth(io.vertx.core.http.ClientAuth.REQUIRED);
+      LOG.info("Event bus between nodes: TLS with client certificates signed by {}", tls.ca());
+    }
   }
 
   /**

@@ -33,6 +33,7 @@ public final class ServiceConfig {
     "JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_ISSUER", "JWT_AUDIENCE",
     "PRECONFIGURED_ENDPOINT_BASE_URL",
     "CLUSTER", "CLUSTER_HOST", "CLUSTER_PORT", "CLUSTER_MEMBERS", "CLUSTER_NAME", "CLUSTER_EVENTBUS_PORT",
+    "CLUSTER_TLS_CERT", "CLUSTER_TLS_KEY", "CLUSTER_TLS_CA",
     "OUTBOX_BATCH_SIZE", "OUTBOX_CONCURRENCY", "OUTBOX_POLL_INTERVAL_MS",
     "OUTBOX_BACKOFF_BASE_MS", "OUTBOX_BACKOFF_FACTOR", "OUTBOX_BACKOFF_MAX_MS", "OUTBOX_RETENTION_HOURS",
     "OUTBOX_LEASE_MS",
@@ -72,6 +73,12 @@ public final class ServiceConfig {
   public final String clusterHost;
   public final int clusterPort;
   public final List<String> clusterMembers;
+  /** TLS with client certificates on the event bus between nodes, or null. */
+  public final ClusterTls clusterTls;
+
+  /** PEM paths: this node's certificate and key, and the CA every member's certificate must be signed by. */
+  public record ClusterTls(java.nio.file.Path cert, java.nio.file.Path key, java.nio.file.Path ca) {
+  }
   public final String clusterName;
   public final int clusterEventBusPort;
   /** Who signs and delivers: {@code svix} or {@code builtin}. */
@@ -226,6 +233,7 @@ public final class ServiceConfig {
     clusterName = orDefault("CLUSTER_NAME", "webhook-service");
     clusterEventBusPort = port("CLUSTER_EVENTBUS_PORT", 0, false, fromEnvironment);
     clusterMembers = members(optional("CLUSTER_MEMBERS"));
+    clusterTls = clusterTls(optional("CLUSTER_TLS_CERT"), optional("CLUSTER_TLS_KEY"), optional("CLUSTER_TLS_CA"));
     if (cluster && clusterHost == null) {
       defaultsChosen.add("CLUSTER_HOST not set: this node announces 127.0.0.1 to the cluster");
     }
@@ -278,6 +286,34 @@ public final class ServiceConfig {
 
   /** The 1 MiB every REST body is held to; a payload limit above it could never be reached. */
   public static final int MAX_BODY_BYTES = 1024 * 1024;
+
+  /** All three PEM files, readable, or none of them. */
+  private ClusterTls clusterTls(String cert, String key, String ca) {
+    if (cert == null && key == null && ca == null) {
+      return null;
+    }
+    String[][] given = {{"CLUSTER_TLS_CERT", cert}, {"CLUSTER_TLS_KEY", key}, {"CLUSTER_TLS_CA", ca}};
+    for (String[] g : given) {
+      if (g[1] == null) {
+        throw new ConfigException(g[0], "must be set with the other CLUSTER_TLS_* variables (certificate, key and CA, "
+          + "PEM files)");
+      }
+      java.nio.file.Path path = java.nio.file.Path.of(g[1]);
+      if (!java.nio.file.Files.isReadable(path)) {
+        throw new ConfigException(g[0], "cannot read " + g[1]);
+      }
+      String text;
+      try {
+        text = java.nio.file.Files.readString(path);
+      } catch (java.io.IOException | RuntimeException e) {
+        throw new ConfigException(g[0], "cannot read " + g[1] + ": " + e.getMessage());
+      }
+      if (!text.contains("-----BEGIN ")) {
+        throw new ConfigException(g[0], g[1] + " is not a PEM file");
+      }
+    }
+    return new ClusterTls(java.nio.file.Path.of(cert), java.nio.file.Path.of(key), java.nio.file.Path.of(ca));
+  }
 
   private Provider provider(String v) {
     if (v == null) {
