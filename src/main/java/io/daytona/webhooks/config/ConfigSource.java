@@ -40,4 +40,27 @@ public final class ConfigSource {
       .recover(err -> Future.failedFuture(new ConfigException(file, "cannot be read: " + err.getMessage())))
       .andThen(ar -> retriever.close());
   }
+
+  private static volatile JsonObject packaged;
+
+  /**
+   * The defaults of {@code conf/config.yaml} as packaged with the service (the jar's, or the build's classes
+   * in tests), parsed once: what {@link ServiceConfig#from(java.util.Map)} lays the given values over.
+   */
+  public static JsonObject packagedDefaults() {
+    JsonObject d = packaged;
+    if (d == null) {
+      try (java.io.InputStream in = ConfigSource.class.getClassLoader().getResourceAsStream(DEFAULT_FILE)) {
+        if (in == null) {
+          throw new ConfigException(DEFAULT_FILE, "is not on the classpath");
+        }
+        java.util.Map<String, Object> map = new org.yaml.snakeyaml.Yaml().load(in);
+        d = new JsonObject(map == null ? new java.util.HashMap<>() : new java.util.HashMap<>(map));
+      } catch (java.io.IOException e) {
+        throw new ConfigException(DEFAULT_FILE, "cannot be read: " + e.getMessage());
+      }
+      packaged = d;
+    }
+    return d.copy();
+  }
 }

@@ -434,8 +434,18 @@ public final class ServiceConfig {
     return new ServiceConfig(raw == null ? new JsonObject() : raw, fromEnvironment);
   }
 
-  /** For tests and tools: every key not given is taken as not set. */
+  /**
+   * For tests and tools: the given values over the defaults of the packaged {@code conf/config.yaml}, as the
+   * service itself reads them (a value given as null is taken as not set).
+   */
   public static ServiceConfig from(Map<String, ?> values) {
+    JsonObject raw = ConfigSource.packagedDefaults();
+    values.forEach(raw::put);
+    return from(raw, values.keySet());
+  }
+
+  /** Only the given values, none of conf/config.yaml: what the code alone falls back to. */
+  static ServiceConfig withoutDefaultsFile(Map<String, ?> values) {
     return from(new JsonObject(new java.util.HashMap<>(values)), values.keySet());
   }
 

@@ -133,4 +133,28 @@ class ServiceConfigTest {
     assertThat(process.output().lines().filter(l -> l.contains("HTTP_PORT")))
       .containsExactly("Configuration error: HTTP_PORT: port out of range (0-65535): 99999");
   }
+
+  @Test
+  void theCodesFallbacksAreExactlyTheDefaultsOfConfigYaml() throws Exception {
+    // conf/config.yaml is the one place an operator reads the defaults: a key the code falls back on
+    // differently (or one missing from the file) fails here
+    for (Map<String, String> given : java.util.List.of(Map.of("JWT_SECRET", "x".repeat(40)), Map.<String, String>of())) {
+      ServiceConfig withFile = ServiceConfig.from(given);
+      ServiceConfig codeOnly = ServiceConfig.withoutDefaultsFile(given);
+      for (java.lang.reflect.Field f : ServiceConfig.class.getFields()) {
+        if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+          continue;
+        }
+        Object a = f.get(withFile);
+        Object b = f.get(codeOnly);
+        if (a instanceof java.nio.file.Path p) {
+          a = p.toAbsolutePath().normalize();
+          b = ((java.nio.file.Path) b).toAbsolutePath().normalize();
+        }
+        assertThat(a).as(f.getName() + " (given " + given.keySet() + ")").isEqualTo(b);
+      }
+    }
+    java.util.Set<String> inFile = io.daytona.webhooks.config.ConfigSource.packagedDefaults().fieldNames();
+    assertThat(inFile).as("every configuration key is listed in conf/config.yaml").containsAll(ServiceConfig.KEYS);
+  }
 }
