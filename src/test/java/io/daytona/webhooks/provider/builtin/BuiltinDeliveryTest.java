@@ -479,6 +479,30 @@ class BuiltinDeliveryTest {
   }
 
   @Test
+  void updateAllEndpointsBringsThePreconfiguredEndpointsUpToDateInPlace() {
+    String org = newOrg();
+    JsonObject st = http(HttpMethod.POST, "/organizations/" + org + "/initialize", org, null).bodyAsJsonObject();
+    assertThat(st.getString("status")).isEqualTo("INITIALIZED");
+    String id = st.getJsonArray("endpointIds").getString(0);
+    // someone changed one of them by hand
+    await(provider().patchEndpoint(org, id, new io.daytona.webhooks.provider.EndpointPatch(
+      "https://elsewhere.example.com/x", null, false, null, null)));
+
+    HttpResponse<Buffer> r = await(client.post(BASE + "/update-all-endpoints")
+      .bearerTokenAuthentication(TestTokens.admin(outside)).send());
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    assertThat(r.bodyAsJsonObject().getInteger("failed")).isZero();
+    assertThat(r.bodyAsJsonObject().getInteger("updated")).isGreaterThanOrEqualTo(1);
+    Endpoint repaired = await(provider().getEndpoint(org, id));
+    assertThat(repaired.url()).startsWith("https://webhook.daytona.io/" + org + "/");
+    JsonArray listed = http(HttpMethod.GET, "/organizations/" + org + "/endpoints", org, null).bodyAsJsonObject()
+      .getJsonArray("data");
+    assertThat(listed).hasSize(5);
+    assertThat(listed.stream().map(e -> ((JsonObject) e).getString("id")).toList())
+      .containsExactlyInAnyOrderElementsOf(st.getJsonArray("endpointIds").getList());
+  }
+
+  @Test
   void endpointsPageToTheEndAndDeleteStopsDeliveries() {
     String org = newOrg();
     for (int i = 0; i < 5; i++) {
