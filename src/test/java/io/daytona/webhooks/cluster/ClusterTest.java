@@ -158,10 +158,14 @@ class ClusterTest {
     JavaProcess published = publisher("publish", "sandbox.created", org, 100);
     // send: each event goes to one node or the other
     JavaProcess sent = publisher("send", "snapshot.created", org, 100);
+    // publish without eventId or timestamp: both nodes derive the same id from the body's content
+    JavaProcess untimed = ExamplePublisher.start(publisherArgs("publish", "volume.created", org, 30,
+      "--timestamps", "no"));
     assertThat(published.waitFor(90)).as(published.output()).isZero();
     assertThat(sent.waitFor(90)).as(sent.output()).isZero();
+    assertThat(untimed.waitFor(90)).as(untimed.output()).isZero();
     Set<String> ids = new HashSet<>();
-    for (JavaProcess p : List.of(published, sent)) {
+    for (JavaProcess p : List.of(published, sent, untimed)) {
       ExamplePublisher.lines(p, "SENT").forEach(line -> ids.add(new JsonObject(line.substring(line.indexOf(' ') + 1))
         .getString("id")));
     }
@@ -182,10 +186,10 @@ class ClusterTest {
       assertThat(again.statusCode()).as(again.body()).isEqualTo(202);
       assertThat(new JsonObject(again.body()).getBoolean("duplicate")).as(again.body()).isTrue();
     }
-    assertThat(ids).hasSize(200);
+    assertThat(ids).hasSize(230);
 
-    awaitTrue(Duration.ofSeconds(90), () -> svix.messages(org).size() >= 220,
-      () -> "220 messages in Svix, got " + svix.messages(org).size());
+    awaitTrue(Duration.ofSeconds(90), () -> svix.messages(org).size() >= 250,
+      () -> "250 messages in Svix, got " + svix.messages(org).size());
     List<StoredMessage> messages = svix.messages(org);
     Map<String, Long> perResource = messages.stream().filter(m -> m.payload().containsKey("id"))
       .collect(Collectors.groupingBy(m -> m.payload().getString("id"), Collectors.counting()));
@@ -194,15 +198,18 @@ class ClusterTest {
     assertThat(messages).filteredOn(m -> m.eventType().equals("custom.ping")).extracting(StoredMessage::eventId)
       .containsExactlyInAnyOrderElementsOf(apiEventIds);
     messages.forEach(m -> assertThat(svix.messagesCreated(m.eventId())).as(m.eventId()).isEqualTo(1));
-    assertThat(messages).hasSize(220);
+    assertThat(messages).hasSize(250);
+    assertThat(messages).filteredOn(m -> m.eventType().equals("volume.created"))
+      .allSatisfy(m -> assertThat(m.payload().containsKey("createdAt")).isTrue()) // the service adds it
+      .hasSize(30);
     try (Connection c = TestDatabase.connect(databaseUrl);
          PreparedStatement st = c.prepareStatement(
            "SELECT count(*), count(DISTINCT event_id) FROM event_outbox WHERE organization_id = ?")) {
       st.setString(1, org);
       try (ResultSet rs = st.executeQuery()) {
         rs.next();
-        assertThat(rs.getLong(1)).isEqualTo(220);
-        assertThat(rs.getLong(2)).isEqualTo(220);
+        assertThat(rs.getLong(1)).isEqualTo(250);
+        assertThat(rs.getLong(2)).isEqualTo(250);
       }
     }
   }

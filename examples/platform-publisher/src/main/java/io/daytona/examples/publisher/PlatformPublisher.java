@@ -69,10 +69,13 @@ public final class PlatformPublisher {
       --timeout-ms n            reply timeout of one request (default 10000)
       --retries n               attempts after the first for a failed or timed-out request (default 10)
       --run-id id               makes the resource ids unique per run (default: random)
+      --timestamps yes|no       no: the bodies carry no createdAt/updatedAt/removedAt/lastUsedAt, so the
+                                service derives each eventId from the body's content (default yes)
     """;
 
   private final Map<String, String> options;
   private final String mode;
+  private final boolean timestamps;
   private final String eventType;
   private final String org;
   private final int count;
@@ -106,6 +109,7 @@ public final class PlatformPublisher {
     timeoutMs = Long.parseLong(option("timeout-ms", null, "10000"));
     retries = Integer.parseInt(option("retries", null, "10"));
     runId = option("run-id", null, UUID.randomUUID().toString().substring(0, 8));
+    timestamps = !"no".equals(option("timestamps", null, "yes"));
   }
 
   public static void main(String[] args) throws Exception {
@@ -242,6 +246,16 @@ public final class PlatformPublisher {
    * It is the same on every attempt (its timestamp included), so the service derives the same eventId.
    */
   JsonObject payload(int i) {
+    JsonObject body = timestamped(i);
+    if (!timestamps) {
+      for (String field : new String[] {"createdAt", "updatedAt", "removedAt", "lastUsedAt"}) {
+        body.remove(field);
+      }
+    }
+    return body;
+  }
+
+  private JsonObject timestamped(int i) {
     String at = base.plusMillis(i).toString();
     String id = (count == 1 ? "" : i + "-") + runId;
     return switch (eventType) {
