@@ -24,10 +24,10 @@ import java.util.regex.Pattern;
  */
 public record PlatformEvent(String eventType, String organizationId, String eventId, JsonObject payload) {
 
-  /** Ids of resources (organization ids follow {@link OrganizationIds}). */
-  public static final Pattern ID = Pattern.compile("^[A-Za-z0-9._-]{1,256}$");
   /** Svix's eventId rule. */
   public static final Pattern EVENT_ID = Pattern.compile("^[a-zA-Z0-9._-]{1,256}$");
+  /** Ids of resources: the same rule as eventIds (organization ids follow {@link OrganizationIds}). */
+  public static final Pattern ID = EVENT_ID;
   /** The fields that date an event, in the order they are looked for when the event type does not say. */
   static final List<String> TIMESTAMP_FIELDS = List.of("updatedAt", "removedAt", "lastUsedAt", "createdAt");
 
