@@ -262,12 +262,27 @@ public final class HeadlessChromium implements AutoCloseable {
     } catch (Exception ignored) {
       // closing anyway
     }
+    // Chromium's helper processes outlive the browser process for a moment and keep writing its profile
+    java.util.List<ProcessHandle> helpers = process.descendants().toList();
     process.destroy();
     if (!process.waitFor(10, TimeUnit.SECONDS)) {
       process.destroyForcibly();
     }
-    try (Stream<Path> files = Files.walk(profile)) {
-      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    for (ProcessHandle h : helpers) {
+      h.destroy();
+      try {
+        h.onExit().get(5, TimeUnit.SECONDS);
+      } catch (Exception stillThere) {
+        h.destroyForcibly();
+      }
+    }
+    // a file that vanishes while the profile is walked is one less to delete: try again, never fail a test on it
+    for (int attempt = 0; attempt < 3 && Files.exists(profile); attempt++) {
+      try (Stream<Path> files = Files.walk(profile)) {
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (java.io.UncheckedIOException | java.io.IOException vanished) {
+        Thread.sleep(100);
+      }
     }
   }
 
