@@ -121,8 +121,10 @@ public final class HttpVerticle extends VerticleBase {
     }
 
     RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
+    // authentication first: a caller without valid credentials is refused before its body is read
+    // a security-policy handler: vertx-web lets only those (and platform ones) run ahead of the body handler
+    builder.rootHandler((io.vertx.ext.web.handler.SecurityPolicyHandler) rc -> authenticate(rc, contract));
     builder.rootHandler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
-    builder.rootHandler(rc -> authenticate(rc, contract));
     for (OpenAPIRoute route : builder.getRoutes()) {
       Operation op = route.getOperation();
       route.addHandler(rc -> authorize(rc, op));
@@ -134,20 +136,66 @@ public final class HttpVerticle extends VerticleBase {
     return root;
   }
 
-  /** Every operation not marked {@code x-auth: public} needs valid credentials (401 otherwise). */
+  /**
+   * Every operation not marked {@code x-auth: public} needs valid credentials (401 otherwise), checked
+   * before the body is read: the request stays paused during the look-up, and a refused caller's body
+   * is never buffered (the connection is closed after the 401 when the body has not all arrived).
+   */
   private void authenticate(RoutingContext rc, OpenAPIContract contract) {
     Operation op = contract.findOperation(rc.request().path(), rc.request().method());
-    if (op == null || "public".equals(op.getExtensions().get("x-auth"))) {
+    if (op == null) {
       rc.next();
       return;
     }
+    if ("public".equals(op.getExtensions().get("x-auth"))) {
+      ApiError refused = Boolean.TRUE.equals(op.getExtensions().get("x-raw-body")) ? signatureHeaders(rc) : null;
+      if (refused != null) {
+        refuseUnread(rc, refused);
+        return;
+      }
+      rc.next();
+      return;
+    }
+    var request = rc.request();
+    request.pause();
     ctx.authenticator()
-      .authenticate(rc.request().getHeader("Authorization"), rc.request().getHeader("X-API-Key"))
+      .authenticate(request.getHeader("Authorization"), request.getHeader("X-API-Key"))
       .onSuccess(p -> {
         rc.put(PRINCIPAL, p);
         rc.next();
+        request.resume();
       })
-      .onFailure(rc::fail);
+      .onFailure(err -> refuseUnread(rc, err));
+  }
+
+  /**
+   * A signed (public, raw-body) operation: the Standard Webhooks headers must be there and the timestamp
+   * within the 5-minute tolerance before the body is read; the signature itself is checked by the receiver.
+   */
+  private static ApiError signatureHeaders(RoutingContext rc) {
+    var request = rc.request();
+    String timestamp = request.getHeader("svix-timestamp");
+    if (request.getHeader("svix-id") == null || timestamp == null || request.getHeader("svix-signature") == null) {
+      return new ApiError(401, "The svix-id, svix-timestamp and svix-signature headers are required.");
+    }
+    long seconds;
+    try {
+      seconds = Long.parseLong(timestamp.trim());
+    } catch (NumberFormatException e) {
+      return new ApiError(401, "The svix-timestamp header is not a Unix timestamp.");
+    }
+    if (Math.abs(System.currentTimeMillis() / 1000 - seconds) > 300) {
+      return new ApiError(401, "The svix-timestamp header lies more than 5 minutes from now.");
+    }
+    return null;
+  }
+
+  /** Fails the request before its body is read; a body still arriving is not read: the connection closes. */
+  private void refuseUnread(RoutingContext rc, Throwable err) {
+    if (!rc.request().isEnded()) {
+      rc.response().putHeader("Connection", "close");
+    }
+    rc.fail(err);
   }
 
   /**

@@ -231,6 +231,42 @@ class AuthTest {
     assertProblem(get("/api/webhooks/preconfigured-endpoints", null, null), 401);
   }
 
+  // ------------------------------------------------------------------ before the body
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"no credentials,/api/webhooks/organizations/org-a/endpoints,",
+    "unknown API key,/api/webhooks/organizations/org-a/endpoints,X-API-Key: whk_unknownunknownunknown",
+    "unsigned operational webhook,/api/webhooks/svix/operational,"})
+  void aRefusedCallerGets401BeforeItsBodyIsRead(String name, String path, String header) throws Exception {
+    int total = 1024 * 1024;
+    int chunk = 8 * 1024;
+    var socket = await(vertx.createNetClient().connect(service.port(), "127.0.0.1"));
+    var answered = new java.util.concurrent.CompletableFuture<Integer>();
+    var response = Buffer.buffer();
+    int[] written = {0};
+    socket.handler(data -> {
+      response.appendBuffer(data);
+      answered.complete(written[0]);
+    });
+    socket.write("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+      + (header == null ? "" : header + "\r\n") + "Content-Length: " + total + "\r\n\r\n");
+    Buffer piece = Buffer.buffer(new byte[chunk]);
+    long timer = vertx.setPeriodic(20, id -> {
+      if (written[0] < total && !answered.isDone()) {
+        socket.write(piece);
+        written[0] += chunk;
+      }
+    });
+    try {
+      int writtenWhenAnswered = answered.get(60, TimeUnit.SECONDS);
+      assertThat(writtenWhenAnswered).as("bytes sent before the answer").isLessThan(total / 2);
+      assertThat(response.toString()).startsWith("HTTP/1.1 401");
+    } finally {
+      vertx.cancelTimer(timer);
+      socket.close();
+    }
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private static JsonObject claims(String sub, String... orgs) {
