@@ -111,7 +111,7 @@ public final class WebhookService {
             registryName, provider);
           Future<String> devKey = config.developmentAuth()
             ? DevelopmentKey.ensure(vertx, config.dataDir, keys)
-            : Future.succeededFuture(null);
+            : DevelopmentKey.revoke(db.pool()).map((String) null);
           return devKey.compose(key -> contract.compose(c -> deploy(ctx, c, cm))
             .map(deployed -> new WebhookService(vertx, ctx, deployed, key)));
         })

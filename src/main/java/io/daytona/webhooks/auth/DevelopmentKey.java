@@ -42,4 +42,20 @@ public final class DevelopmentKey {
           }, false));
       });
   }
+
+  /**
+   * Outside development mode the development admin key of an earlier run must not open anything: revoked
+   * (logged when there was one).
+   */
+  public static Future<Void> revoke(io.vertx.sqlclient.Pool pool) {
+    return pool.query("UPDATE api_keys SET revoked_at = now() WHERE description = 'development admin key' "
+        + "AND revoked_at IS NULL").execute()
+      .map(rows -> {
+        if (rows.rowCount() > 0) {
+          org.slf4j.LoggerFactory.getLogger(DevelopmentKey.class).warn(
+            "Not in development mode: the development admin key of an earlier run is revoked");
+        }
+        return (Void) null;
+      });
+  }
 }

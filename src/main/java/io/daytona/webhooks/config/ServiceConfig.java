@@ -27,7 +27,7 @@ public final class ServiceConfig {
   /** Every configuration key; each is also read from the environment variable of the same name. */
   public static final List<String> KEYS = List.of(
     "HTTP_HOST", "HTTP_PORT", "HTTP_INSTANCES",
-    "DATABASE_URL", "WEBHOOKS_DATA_DIR", "DATABASE_POOL_SIZE", "DATABASE_STATEMENT_TIMEOUT_MS",
+    "DATABASE_URL", "WEBHOOKS_DATA_DIR", "DATABASE_POOL_SIZE", "DATABASE_STATEMENT_TIMEOUT_MS", "ALLOW_DEVELOPMENT_MODE",
     "DEAD_LETTER_RETENTION_DAYS",
     "SVIX_AUTH_TOKEN", "SVIX_SERVER_URL", "SVIX_OPERATIONAL_WEBHOOK_SECRET", "SVIX_TIMEOUT_MS",
     "JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_ISSUER", "JWT_AUDIENCE",
@@ -56,6 +56,8 @@ public final class ServiceConfig {
   public final Database database;
   public final Path dataDir;
   public final int databasePoolSize;
+  /** Development mode may run on a non-loopback HTTP_HOST ({@code ALLOW_DEVELOPMENT_MODE=true}). */
+  public final boolean allowDevelopmentMode;
   /** The deadline of every database statement ({@code statement_timeout} of each connection). */
   public final Duration databaseStatementTimeout;
   /** How long dead letters and rejected outbox rows are kept. */
@@ -189,6 +191,12 @@ public final class ServiceConfig {
       host = developmentAuth() ? "127.0.0.1" : "0.0.0.0";
       defaultsChosen.add("HTTP_HOST not set: listening on " + host
         + (developmentAuth() ? " (development mode)" : ""));
+    }
+    allowDevelopmentMode = bool("ALLOW_DEVELOPMENT_MODE", false);
+    if (developmentAuth() && !loopback(host) && !allowDevelopmentMode) {
+      throw new ConfigException("HTTP_HOST", host + " is not a loopback address and no JWT_SECRET or JWT_PUBLIC_KEY "
+        + "is set: set JWT_SECRET or JWT_PUBLIC_KEY (or ALLOW_DEVELOPMENT_MODE=true to run development mode, "
+        + "with its printed admin key, on this address)");
     }
     httpHost = host;
     httpPort = port("HTTP_PORT", 8080, false, fromEnvironment);
@@ -512,6 +520,11 @@ public final class ServiceConfig {
   private String orDefault(String key, String def) {
     String v = optional(key);
     return v == null ? def : v;
+  }
+
+  private static boolean loopback(String host) {
+    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    return h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
   }
 
   private boolean bool(String key, boolean def) {

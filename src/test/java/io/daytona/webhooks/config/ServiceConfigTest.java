@@ -157,4 +157,16 @@ class ServiceConfigTest {
     java.util.Set<String> inFile = io.daytona.webhooks.config.ConfigSource.packagedDefaults().fieldNames();
     assertThat(inFile).as("every configuration key is listed in conf/config.yaml").containsAll(ServiceConfig.KEYS);
   }
+
+  @Test
+  void developmentModeOnANonLoopbackAddressNeedsTheOptIn() {
+    assertThatThrownBy(() -> ServiceConfig.from(Map.of("HTTP_HOST", "0.0.0.0")))
+      .isInstanceOf(ConfigException.class).hasMessageContaining("HTTP_HOST")
+      .hasMessageContaining("JWT_SECRET").hasMessageContaining("ALLOW_DEVELOPMENT_MODE=true");
+    assertThat(ServiceConfig.from(Map.of("HTTP_HOST", "0.0.0.0", "ALLOW_DEVELOPMENT_MODE", "true")).httpHost)
+      .isEqualTo("0.0.0.0");
+    assertThat(ServiceConfig.from(Map.of("HTTP_HOST", "127.0.0.1")).developmentAuth()).isTrue();
+    assertThat(ServiceConfig.from(Map.of("HTTP_HOST", "0.0.0.0", "JWT_SECRET", "x".repeat(40))).httpHost)
+      .isEqualTo("0.0.0.0");
+  }
 }
