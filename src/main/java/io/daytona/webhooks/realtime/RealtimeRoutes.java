@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
@@ -38,6 +39,8 @@ public final class RealtimeRoutes {
   static final long PING_TIMEOUT_MS = 30_000;
   static final long REPLY_TIMEOUT_MS = 10_000;
   static final int MAX_HANDLERS_PER_SOCKET = 32;
+  /** Largest body of an {@code xhr_send}/{@code jsonp_send} POST (bridge frames are small); over it: 413. */
+  static final int MAX_SEND_BYTES = 64 * 1024;
 
   private RealtimeRoutes() {
   }
@@ -68,6 +71,11 @@ public final class RealtimeRoutes {
       .setMaxAddressLength(300);
     Router bridge = SockJSHandler.create(vertx, sockJsOptions)
       .bridge(bridgeOptions, new RealtimeBridge(ctx.authenticator(), ctx.meters()));
+    // the xhr and jsonp transports POST their frames: SockJS reads them from the routing context,
+    // so a size-limited BodyHandler runs first (only on those POSTs; WebSocket upgrades and
+    // streaming/polling responses are never buffered)
+    router.postWithRegex(Pattern.quote(SOCKET_PATH) + "/[^/.]+/[^/.]+/(?:xhr_send|jsonp_send)")
+      .handler(BodyHandler.create(false).setBodyLimit(MAX_SEND_BYTES));
     router.route(SOCKET_PATH + "/*").subRouter(bridge);
 
     String csp = contentSecurityPolicy(ctx.config().portalFrameAncestors);

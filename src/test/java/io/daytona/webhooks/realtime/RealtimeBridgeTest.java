@@ -153,6 +153,31 @@ class RealtimeBridgeTest {
   }
 
   @Test
+  void aClientOnXhrStreamingRegistersThroughXhrSendAndReceives() {
+    String org = "org-xhr-" + UUID.randomUUID();
+    String token = TestTokens.user(service.vertx(), "alice", org);
+    XhrBridgeClient c = SvixStandIn.block(XhrBridgeClient.connect(vertx, service.port()), WAIT);
+    try {
+      assertThat(SvixStandIn.block(c.register(Addresses.org(org), token), WAIT)).isEqualTo(204);
+      String probe = "xhr-" + UUID.randomUUID();
+      long timer = service.vertx().setPeriodic(50, id -> service.vertx().eventBus()
+        .publish(Addresses.org(org), new JsonObject().put("type", "probe").put("probe", probe)));
+      try {
+        until(() -> c.received().stream().anyMatch(f -> probe.equals(f.getJsonObject("body").getString("probe"))));
+      } catch (IllegalStateException e) {
+        throw new AssertionError("xhr-streaming client not registered; frames: " + c.frames(), e);
+      } finally {
+        service.vertx().cancelTimer(timer);
+      }
+      // a frame too large for the bridge's body limit is refused, not buffered
+      JsonObject huge = new JsonObject().put("type", "ping").put("pad", "x".repeat(RealtimeRoutes.MAX_SEND_BYTES + 1));
+      assertThat(SvixStandIn.block(c.frame(huge), WAIT)).isEqualTo(413);
+    } finally {
+      SvixStandIn.block(c.close(), WAIT);
+    }
+  }
+
+  @Test
   void nothingCanBeSentOrPublishedIntoTheBusFromAClient() {
     String org = "org-in-" + UUID.randomUUID();
     String token = TestTokens.user(service.vertx(), "alice", org);
