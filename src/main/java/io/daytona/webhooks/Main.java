@@ -142,37 +142,17 @@ public final class Main {
       System.err.println("--organization: " + OrganizationIds.RULE);
       return 2;
     }
-    ServiceConfig config;
-    try {
-      config = loadConfig();
-    } catch (ConfigException e) {
-      System.err.println("Configuration error: " + e.getMessage());
-      return 1;
-    }
-    Vertx vertx = Vertx.vertx();
-    Database db = null;
-    try {
-      db = await(Database.open(vertx, config));
+    String org = organization;
+    String about = description;
+    return withApiKeys("create-api-key", keys -> {
       String key = ApiKeys.newKey();
-      await(new ApiKeys(db.pool()).store(key, organization, description));
+      await(keys.store(key, org, about));
       System.out.println(key);
-      System.err.println(admin
+      System.err.println(org == null
         ? "Admin API key created. It is shown only once: keep it safe."
-        : "API key for organization '" + organization + "' created. It is shown only once: keep it safe.");
+        : "API key for organization '" + org + "' created. It is shown only once: keep it safe.");
       return 0;
-    } catch (Exception e) {
-      System.err.println("create-api-key failed: " + rootMessage(e));
-      return 1;
-    } finally {
-      try {
-        await(vertx.close());
-      } catch (Exception ignored) {
-        // closing anyway
-      }
-      if (db != null) {
-        db.stopEmbedded();
-      }
-    }
+    });
   }
 
   private static int listApiKeys(String[] args) {

@@ -315,12 +315,7 @@ public final class HeadlessChromium implements AutoCloseable {
   }
 
   private static <T> T block(Future<T> future, Duration timeout) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException(e.getCause());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return io.daytona.webhooks.testsupport.svix.SvixStandIn.block(future, timeout);
   }
+
 }
