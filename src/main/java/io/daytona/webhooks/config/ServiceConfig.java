@@ -42,7 +42,8 @@ public final class ServiceConfig {
     "DELIVERY_PROVIDER", "DELIVERY_TIMEOUT_MS", "DELIVERY_RETRY_SCHEDULE", "DELIVERY_DISABLE_AFTER_HOURS",
     "DELIVERY_CONCURRENCY", "DELIVERY_ENDPOINT_CONCURRENCY", "DELIVERY_RETENTION_DAYS", "DELIVERY_ALLOWED_NETWORKS",
     "OUTBOX_REJECT_AFTER_MS",
-    "MAX_PAYLOAD_BYTES", "SEND_RATE_LIMIT", "HTTP_IDLE_TIMEOUT_S",
+    "MAX_PAYLOAD_BYTES", "SEND_RATE_LIMIT", "HTTP_IDLE_TIMEOUT_S", "MAX_CUSTOM_EVENT_TYPES",
+    "OUTBOX_INTAKE_QUEUE", "OUTBOX_INTAKE_QUEUE_BYTES", "OUTBOX_MEMORY_BUDGET_BYTES", "REALTIME_MAX_SESSIONS_PER_ORG",
     "PORTAL_FRAME_ANCESTORS");
 
   private static final Set<String> TRUE = Set.of("true", "1", "yes", "on");
@@ -102,9 +103,15 @@ public final class ServiceConfig {
    * {@code MAX_PAYLOAD_BYTES}: the largest {@code /send} payload and platform event body (as encoded JSON,
    * at most the 1 MiB every REST body is held to); {@code SEND_RATE_LIMIT}: {@code /send} events per second
    * and organization on each node (bursts of twice that); {@code HTTP_IDLE_TIMEOUT_S}: HTTP connections with
-   * nothing read or written for that long are closed.
+   * nothing read or written for that long are closed; {@code MAX_CUSTOM_EVENT_TYPES}: distinct custom event
+   * types service-wide; {@code OUTBOX_INTAKE_QUEUE} / {@code OUTBOX_INTAKE_QUEUE_BYTES}: events (and their
+   * payload bytes) accepted by one node and waiting for their commit, over which intake answers 503;
+   * {@code OUTBOX_MEMORY_BUDGET_BYTES}: payload bytes one dispatcher holds at once;
+   * {@code REALTIME_MAX_SESSIONS_PER_ORG}: SockJS sockets registered per organization, cluster-wide.
    */
-  public record Limits(int maxPayloadBytes, int sendRateLimit, Duration httpIdleTimeout) {
+  public record Limits(int maxPayloadBytes, int sendRateLimit, Duration httpIdleTimeout, int maxCustomEventTypes,
+                       int intakeQueue, long intakeQueueBytes, long outboxMemoryBudgetBytes,
+                       int realtimeMaxSessionsPerOrg) {
   }
   /**
    * {@code PORTAL_FRAME_ANCESTORS}: the CSP {@code frame-ancestors} sources of the pages ({@code /portal},
@@ -289,7 +296,13 @@ public final class ServiceConfig {
       Duration.ofMillis(Math.max(30_000, 3 * svixTimeout.toMillis() + 5_000)), Duration.ofMillis(runMs));
     limits = new Limits(integer("MAX_PAYLOAD_BYTES", 262_144, 1, MAX_BODY_BYTES),
       integer("SEND_RATE_LIMIT", 100, 1, 1_000_000),
-      Duration.ofSeconds(integer("HTTP_IDLE_TIMEOUT_S", 60, 1, 86_400)));
+      Duration.ofSeconds(integer("HTTP_IDLE_TIMEOUT_S", 60, 1, 86_400)),
+      integer("MAX_CUSTOM_EVENT_TYPES", 1000, 1, 1_000_000),
+      integer("OUTBOX_INTAKE_QUEUE", 10_000, 1, 1_000_000),
+      // at least one largest payload fits, whatever the settings
+      integer("OUTBOX_INTAKE_QUEUE_BYTES", 33_554_432, MAX_BODY_BYTES, Integer.MAX_VALUE),
+      integer("OUTBOX_MEMORY_BUDGET_BYTES", 16_777_216, MAX_BODY_BYTES, Integer.MAX_VALUE),
+      integer("REALTIME_MAX_SESSIONS_PER_ORG", 100, 1, 100_000));
   }
 
   /** The 1 MiB every REST body is held to; a payload limit above it could never be reached. */

@@ -78,6 +78,13 @@ public final class OutboxDispatcher extends VerticleBase {
   /** When the provider last accepted a row here (the poison rule's "while the provider accepts others"). */
   private Instant lastSuccessAt;
 
+  /** {@code OUTBOX_MEMORY_BUDGET_BYTES}: the payload bytes this dispatcher may hold at once. */
+  private long memoryBudget;
+  /** The largest single payload (a claim made while others are held must leave room for at least one). */
+  private long largestPayload;
+  /** Payload bytes of the chains queued or running here. */
+  private long heldBytes;
+
   private int running;
   private boolean claiming;
   private boolean again;
@@ -114,6 +121,8 @@ public final class OutboxDispatcher extends VerticleBase {
     pollMs = settings.pollInterval().toMillis();
     retentionHours = settings.retentionHours();
     leaseMs = settings.lease().toMillis();
+    memoryBudget = ctx.config().limits.outboxMemoryBudgetBytes();
+    largestPayload = ctx.config().limits.maxPayloadBytes();
     backoff = new Backoff(settings.backoffBase(), settings.backoffFactor(), settings.backoffMax(), 0.5);
 
     vertx.setTimer(5_000, t -> prune());
@@ -168,8 +177,9 @@ public final class OutboxDispatcher extends VerticleBase {
     if (stopped) {
       return;
     }
-    if (claiming || !chains.isEmpty()) {
-      // a claim is under way or claimed chains wait for a slot: the claim's end or a finishing chain ticks again
+    if (claiming || !chains.isEmpty() || (heldBytes > 0 && memoryBudget - heldBytes < largestPayload)) {
+      // a claim is under way, claimed chains wait for a slot, or the payloads held leave no room for another one:
+      // the claim's end or a finishing chain ticks again
       again = true;
       return;
     }
@@ -189,7 +199,8 @@ public final class OutboxDispatcher extends VerticleBase {
     claiming = true;
     again = false;
     lastClaimAt = System.currentTimeMillis();
-    repository.claim(batchSize, batchSize, leaseMs, MAX_CHAIN).onComplete(ar -> {
+    long room = memoryBudget - heldBytes;
+    repository.claim(batchSize, batchSize, leaseMs, MAX_CHAIN, room).onComplete(ar -> {
       claiming = false;
       if (ar.failed()) {
         if (!claimFailureLogged && !stopped && !String.valueOf(ar.cause().getMessage()).contains("closed")) {
@@ -207,11 +218,14 @@ public final class OutboxDispatcher extends VerticleBase {
         repository.release(rows.stream().map(Claimed::id).toList(), 0);
         return;
       }
-      lastClaimFull = rows.size() >= batchSize;
+      long claimedBytes = rows.stream().mapToLong(r -> r.payload().length()).sum();
+      // full: as many rows as a claim takes, or as many payload bytes as the budget left room for
+      lastClaimFull = rows.size() >= batchSize || claimedBytes + largestPayload > room;
       lastClaimEmpty = rows.isEmpty();
       Map<String, List<Claimed>> byOrg = new LinkedHashMap<>();
       rows.forEach(r -> byOrg.computeIfAbsent(r.organizationId(), k -> new ArrayList<>()).add(r));
       chains.addAll(byOrg.values());
+      heldBytes += claimedBytes;
       byOrg.keySet().forEach(org -> busyOrganizations.merge(org, 1, Integer::sum));
       pump();
       if (chains.isEmpty() && (again || (lastClaimFull && running < concurrency))) {
@@ -226,6 +240,7 @@ public final class OutboxDispatcher extends VerticleBase {
       running++;
       runChain(chain, 0, System.nanoTime()).onComplete(ar -> {
         running--;
+        chain.forEach(r -> heldBytes -= r.payload().length());
         if (stopped) {
           if (running == 0) {
             chainsEnded.tryComplete();

@@ -10,7 +10,8 @@ import java.time.Duration;
 /**
  * The delivery meters on {@code /metrics} (Prometheus names): {@code webhooks_outbox_accepted_total{source}},
  * {@code webhooks_outbox_sent_total}, {@code webhooks_outbox_retried_total}, {@code webhooks_outbox_failed_total},
- * {@code webhooks_events_dead_lettered_total{address}} and the histogram
+ * {@code webhooks_events_dead_lettered_total{address}}, {@code webhooks_outbox_intake_refused_total} (events refused
+ * with 503 because the intake queue was full) and the histogram
  * {@code webhooks_outbox_delivery_latency_seconds} (accepted to sent). Registered at zero when created.
  */
 public final class OutboxMetrics {
@@ -19,6 +20,7 @@ public final class OutboxMetrics {
   private final Counter sent;
   private final Counter retried;
   private final Counter failed;
+  private final Counter intakeRefused;
   private final Timer latency;
 
   public OutboxMetrics(MeterRegistry registry) {
@@ -29,6 +31,8 @@ public final class OutboxMetrics {
       .description("Svix attempts that failed and were scheduled again").register(this.registry);
     failed = Counter.builder("webhooks.outbox.failed").description("Outbox events Svix rejected for good")
       .register(this.registry);
+    intakeRefused = Counter.builder("webhooks.outbox.intake.refused")
+      .description("Events refused (503) because the intake queue was full").register(this.registry);
     latency = Timer.builder("webhooks.outbox.delivery.latency").description("From acceptance to creation in Svix")
       .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofHours(1))
       .register(this.registry);
@@ -50,6 +54,10 @@ public final class OutboxMetrics {
     if (latencySeconds != null) {
       latency.record(Duration.ofNanos((long) (Math.max(0, latencySeconds) * 1e9)));
     }
+  }
+
+  public void intakeRefused() {
+    intakeRefused.increment();
   }
 
   public void retried() {

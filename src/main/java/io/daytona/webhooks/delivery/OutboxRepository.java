@@ -71,8 +71,10 @@ public final class OutboxRepository {
    * row, then each one's second...), so no organization's chain is read past its share: with 100
    * organizations 50 rows deep, reading each one's whole chain to lease 5 of its rows made a
    * 500-row claim take 13 ms instead of 9 (EXPLAIN ANALYZE).
+   * The rows taken in turns stop where their payloads would pass $5 bytes (the memory budget), so each
+   * organization keeps a prefix of its chain; the first row is taken whatever its size.
    * $1 = most organizations, $2 = most rows in all, $3 = lease in milliseconds, $4 = most rows per
-   * organization.
+   * organization, $5 = most payload bytes in all.
    */
   static final String CLAIM = Database.PLANNED_EACH_TIME + """
     WITH RECURSIVE orgs(org) AS (
@@ -101,17 +103,20 @@ public final class OutboxRepository {
          AND o.next_attempt_at <= now()
          FOR UPDATE OF o SKIP LOCKED
     ), chain AS (
-      SELECT c.id, c.rn
+      SELECT c.id, c.rn, c.bytes
         FROM due d
         CROSS JOIN LATERAL (
-          SELECT e.id, row_number() OVER (ORDER BY e.id) AS rn
+          SELECT e.id, row_number() OVER (ORDER BY e.id) AS rn, octet_length(e.payload) AS bytes
             FROM event_outbox e
            WHERE e.organization_id = d.organization_id AND e.status = 'PENDING' AND e.id >= d.id
            ORDER BY e.id
            LIMIT least($4, (SELECT ceil($2::numeric / greatest(count(*), 1)) FROM due))::int
         ) c
+    ), turns AS (
+      SELECT id, bytes, row_number() OVER (ORDER BY rn, id) AS k FROM chain ORDER BY rn, id LIMIT $2
     ), picked AS (
-      SELECT id FROM chain ORDER BY rn, id LIMIT $2
+      SELECT id FROM (SELECT id, k, sum(bytes) OVER (ORDER BY k) AS total FROM turns) x
+       WHERE x.total <= $5 OR x.k = 1
     )
     UPDATE event_outbox t
        SET next_attempt_at = now() + make_interval(secs => $3::float8 / 1000)
@@ -239,9 +244,10 @@ public final class OutboxRepository {
   }
 
   /** Claims due rows; see {@link #CLAIM}. */
-  public Future<List<Claimed>> claim(int maxOrganizations, int maxRows, long leaseMillis, int maxRowsPerOrganization) {
+  public Future<List<Claimed>> claim(int maxOrganizations, int maxRows, long leaseMillis, int maxRowsPerOrganization,
+                                     long maxBytes) {
     return bookkeeping.preparedQuery(CLAIM)
-      .execute(Tuple.of(maxOrganizations, maxRows, leaseMillis, maxRowsPerOrganization))
+      .execute(Tuple.of(maxOrganizations, maxRows, leaseMillis, maxRowsPerOrganization, maxBytes))
       .map(rs -> {
       List<Claimed> out = new ArrayList<>();
       for (Row r : rs) {

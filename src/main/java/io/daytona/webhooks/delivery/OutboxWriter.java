@@ -20,8 +20,10 @@ import java.util.Set;
  * Commits accepted events to the outbox with group commit: events arriving while a transaction
  * runs are gathered and committed together in the next one. One transaction at a time, so the
  * outbox ids of one node follow the order in which its events arrived (per-organization order).
- * Each event's future completes only after its transaction committed. Use from one event loop
- * (the owning verticle's).
+ * Each event's future completes only after its transaction committed. What waits for a commit is
+ * bounded ({@code OUTBOX_INTAKE_QUEUE} events, {@code OUTBOX_INTAKE_QUEUE_BYTES} of payload): past
+ * either, {@link #write} fails at once with {@link IntakeFull} and nothing is queued. Use from one
+ * event loop (the owning verticle's).
  */
 public final class OutboxWriter {
 
@@ -32,24 +34,52 @@ public final class OutboxWriter {
   private record Pending(NewEvent event, Promise<Boolean> promise) {
   }
 
+  /** The intake queue is full: the event was not taken (the caller answers 503 with {@code Retry-After}). */
+  public static final class IntakeFull extends RuntimeException {
+    public IntakeFull(String message) {
+      super(message, null, false, false);
+    }
+  }
+
   private final Vertx vertx;
   private final OutboxRepository repository;
   private final OutboxMetrics metrics;
+  private final int maxEvents;
+  private final long maxBytes;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  /** Events (and their payload bytes) taken and not yet committed or failed: queued plus the batch in flight. */
+  private int waiting;
+  private long waitingBytes;
   private boolean flushing;
 
-  public OutboxWriter(Vertx vertx, OutboxRepository repository, MeterRegistry meters) {
+  public OutboxWriter(Vertx vertx, OutboxRepository repository, MeterRegistry meters, int maxEvents, long maxBytes) {
     this.vertx = vertx;
     this.repository = repository;
     this.metrics = new OutboxMetrics(meters);
+    this.maxEvents = maxEvents;
+    this.maxBytes = maxBytes;
   }
 
-  /** Commits the event; true when it is new, false when its organization already had that eventId. */
+  /**
+   * Commits the event; true when it is new, false when its organization already had that eventId. Fails at once
+   * with {@link IntakeFull} when the intake queue is full.
+   */
   public Future<Boolean> write(NewEvent event) {
+    long bytes = event.payload().length();
+    if (waiting >= maxEvents || (waiting > 0 && waitingBytes + bytes > maxBytes)) {
+      metrics.intakeRefused();
+      return Future.failedFuture(new IntakeFull(waiting + " events (" + waitingBytes + " payload bytes) wait for "
+        + "their commit on this node (OUTBOX_INTAKE_QUEUE " + maxEvents + ", OUTBOX_INTAKE_QUEUE_BYTES " + maxBytes + ")"));
+    }
+    waiting++;
+    waitingBytes += bytes;
     Promise<Boolean> promise = Promise.promise();
     queue.add(new Pending(event, promise));
     flush();
-    return promise.future();
+    return promise.future().onComplete(ar -> {
+      waiting--;
+      waitingBytes -= bytes;
+    });
   }
 
   private void flush() {

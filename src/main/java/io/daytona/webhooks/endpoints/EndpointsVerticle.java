@@ -57,7 +57,7 @@ public final class EndpointsVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     provider = ctx.provider();
-    customTypes = new CustomEventTypes(ctx.database());
+    customTypes = new CustomEventTypes(ctx.database(), ctx.config().limits.maxCustomEventTypes());
     return Future.all(List.of(
       ApiConsumer.register(vertx, "createEndpoint", this::create),
       ApiConsumer.register(vertx, "listEndpoints", this::list),
@@ -81,9 +81,9 @@ public final class EndpointsVerticle extends VerticleBase {
     }
     EndpointSpec spec = EndpointSpec.of(body.getString("url"), body.getString("description"),
       strings(body.getJsonArray("eventTypes")));
-    return Organizations.markSeen(ctx.database().pool(), org, null)
+    return customTypes.admit(spec.eventTypes(), "/eventTypes")
+      .compose(v -> Organizations.markSeen(ctx.database().pool(), org, null))
       .compose(v -> provider.createEndpoint(org, null, spec))
-      .compose(ep -> customTypes.record(spec.eventTypes()).map(ep))
       .map(Endpoint::toJson)
       .compose(ep -> RealtimeEvents.publishOwnEndpointChange(vertx, RealtimeEvents.ENDPOINT_CREATED, org, ep).map(ep))
       .map(ApiReply::created);
@@ -108,8 +108,8 @@ public final class EndpointsVerticle extends VerticleBase {
     List<String> types = strings(body.getJsonArray("eventTypes"));
     EndpointPatch patch = new EndpointPatch(body.getString("url"), body.getString("description"), typesGiven, types,
       body.getBoolean("disabled"));
-    return notFoundSaysWhich(provider.patchEndpoint(org, endpointId, patch), org, endpointId)
-      .compose(ep -> customTypes.record(types).map(ep))
+    return customTypes.admit(types, "/eventTypes")
+      .compose(v -> notFoundSaysWhich(provider.patchEndpoint(org, endpointId, patch), org, endpointId))
       .map(Endpoint::toJson)
       .compose(ep -> RealtimeEvents.publishOwnEndpointChange(vertx, RealtimeEvents.ENDPOINT_UPDATED, org, ep).map(ep))
       .map(ApiReply::ok);

@@ -25,7 +25,7 @@ public final class EventCatalogVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    custom = new CustomEventTypes(ctx.database());
+    custom = new CustomEventTypes(ctx.database(), ctx.config().limits.maxCustomEventTypes());
     return ApiConsumer.register(vertx, "listEventTypes", this::list);
   }
 

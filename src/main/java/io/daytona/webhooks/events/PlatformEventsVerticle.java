@@ -48,12 +48,13 @@ public final class PlatformEventsVerticle extends VerticleBase {
     this.ctx = ctx;
     this.repository = new OutboxRepository(ctx.database());
     this.metrics = new OutboxMetrics(ctx.meters());
-    this.customTypes = new CustomEventTypes(ctx.database());
+    this.customTypes = new CustomEventTypes(ctx.database(), ctx.config().limits.maxCustomEventTypes());
   }
 
   @Override
   public Future<?> start() {
-    writer = new OutboxWriter(vertx, repository, ctx.meters());
+    writer = new OutboxWriter(vertx, repository, ctx.meters(), ctx.config().limits.intakeQueue(),
+      ctx.config().limits.intakeQueueBytes());
     sendLimiter = new SendRateLimiter(ctx.config().limits.sendRateLimit());
     List<Future<?>> registrations = new ArrayList<>();
     for (String address : Addresses.PLATFORM_EVENTS) {
@@ -84,6 +85,12 @@ public final class PlatformEventsVerticle extends VerticleBase {
       .onSuccess(inserted -> msg.reply(new JsonObject().put("eventId", event.eventId()).put("status", "queued")
         .put("duplicate", !inserted)))
       .onFailure(err -> {
+        if (err instanceof OutboxWriter.IntakeFull) {
+          LOG.warn("Event {} of organization {} ({}) refused: {}", event.eventId(), event.organizationId(), address,
+            err.getMessage());
+          msg.fail(503, "the service cannot take more events right now (intake queue full), send it again later");
+          return;
+        }
         LOG.error("Event {} of organization {} ({}) could not be stored; the sender was told: {}", event.eventId(),
           event.organizationId(), address, err.getMessage());
         msg.fail(503, "the event could not be stored, send it again");
@@ -126,10 +133,13 @@ public final class PlatformEventsVerticle extends VerticleBase {
         + ctx.config().limits.sendRateLimit() + " events per second); nothing was accepted, send again later.",
         (int) retryAfter, null));
     }
-    return writer.write(new NewEvent(org, eventType, eventId, payload, "api"))
-      .recover(err -> Future.failedFuture(new ApiError(503, "The event could not be stored; send it again.")))
-      // the catalog lists the custom types in use (recorded once per node; never fails the send)
-      .compose(inserted -> customTypes.record(List.of(eventType)).map(inserted))
+    // the catalog lists the custom types in use (recorded once per node), at most MAX_CUSTOM_EVENT_TYPES of them
+    return customTypes.admit(List.of(eventType), "/eventType")
+      .compose(v -> writer.write(new NewEvent(org, eventType, eventId, payload, "api"))
+        .recover(err -> Future.failedFuture(err instanceof OutboxWriter.IntakeFull
+          ? new ApiError(503, "The service cannot take more events right now (its intake queue is full); nothing "
+            + "was accepted, send again later.", 1, null)
+          : new ApiError(503, "The event could not be stored; send it again."))))
       .compose(inserted -> inserted
         ? Future.succeededFuture(accepted(eventId, eventType, org, "queued", false))
         : repository.find(org, eventId).map(row -> row == null

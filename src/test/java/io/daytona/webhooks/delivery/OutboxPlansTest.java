@@ -86,7 +86,7 @@ class OutboxPlansTest {
   @Test
   void aClaimReadsAboutTheRowsItLeases() throws Exception {
     try (Connection c = TestDatabase.connect(url)) {
-      JsonObject plan = explain(c, OutboxRepository.CLAIM, "500, 500, 60000, 100");
+      JsonObject plan = explain(c, OutboxRepository.CLAIM, "500, 500, 60000, 100, 16777216");
       long leased = plan.getLong("Actual Rows");
       assertThat(leased).isEqualTo(500);
       assertThat(rowsRead(plan, "t")).as("rows read to lease %d: %s", leased, plan.encode())
