@@ -1,6 +1,7 @@
 package io.daytona.webhooks;
 
 import io.daytona.webhooks.auth.ApiKeys;
+import io.daytona.webhooks.auth.CredentialChangesVerticle;
 import io.daytona.webhooks.auth.PortalTokens;
 import io.daytona.webhooks.auth.Authenticator;
 import io.daytona.webhooks.auth.DevelopmentKey;
@@ -16,6 +17,7 @@ import io.daytona.webhooks.http.HttpVerticle;
 import io.daytona.webhooks.http.SafeServerMetrics;
 import io.daytona.webhooks.initialization.InitializationVerticle;
 import io.daytona.webhooks.realtime.RealtimeRoutes;
+import io.daytona.webhooks.realtime.RealtimeSessions;
 import io.daytona.webhooks.realtime.RealtimeVerticle;
 import io.daytona.webhooks.status.StatusVerticle;
 import io.daytona.webhooks.endpoints.EndpointsVerticle;
@@ -107,7 +109,7 @@ public final class WebhookService {
           MeterRegistry meters = BackendRegistries.getNow(registryName);
           ApiKeys keys = new ApiKeys(db.pool());
           DeliveryProvider provider = Providers.create(vertx, config, db, meters, new RealtimeDeliveryListener(vertx));
-          ServiceContext ctx = new ServiceContext(vertx, config, db, keys, new Authenticator(vertx, config, keys, new PortalTokens(db.pool())), meters,
+          ServiceContext ctx = new ServiceContext(vertx, config, db, keys, new Authenticator(vertx, config, keys, new PortalTokens(db.pool()), meters), meters,
             registryName, provider);
           Future<String> devKey = config.developmentAuth()
             ? DevelopmentKey.ensure(vertx, config.dataDir, keys)
@@ -139,10 +141,15 @@ public final class WebhookService {
     Vertx vertx = ctx.vertx();
     int httpInstances = ctx.config().httpInstances;
     List<HttpVerticle> http = new CopyOnWriteArrayList<>();
+    // one per node, shared by the bridges of every HTTP verticle
+    RealtimeSessions sessions = new RealtimeSessions(ctx.config().limits.realtimeMaxSessionsPerOrg());
+    // first: credential checks are cached only once this node hears of every credential change
+    Future<String> credentialChanges = vertx.deployVerticle(new CredentialChangesVerticle(ctx));
     Future<String> dispatcher = vertx.deployVerticle(new OutboxDispatcher(ctx));
     io.vertx.core.Deployable background = ctx.provider().background();
     Future<String> providerWork = background == null ? Future.succeededFuture() : vertx.deployVerticle(background);
     return Future.all(List.of(
+        credentialChanges,
         vertx.deployVerticle(new EndpointsVerticle(ctx)),
         vertx.deployVerticle(new PortalAccessVerticle(ctx)),
         vertx.deployVerticle(new MessagesVerticle(ctx)),
@@ -156,7 +163,7 @@ public final class WebhookService {
         providerWork))
       // HTTP_INSTANCES verticles sharing the port (default 1: with port 0, instances may not share one port)
       .compose(v -> vertx.deployVerticle(() -> {
-        HttpVerticle verticle = new HttpVerticle(ctx, contract, RealtimeRoutes.create(vertx, ctx));
+        HttpVerticle verticle = new HttpVerticle(ctx, contract, RealtimeRoutes.create(vertx, ctx, sessions));
         http.add(verticle);
         return verticle;
       }, new DeploymentOptions().setInstances(httpInstances)))

@@ -2,6 +2,9 @@ package io.daytona.webhooks.auth;
 
 import io.daytona.webhooks.bus.ApiError;
 import io.daytona.webhooks.config.ServiceConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -20,7 +23,9 @@ import java.util.Set;
  * Turns credentials into a {@link Principal}: bearer JWTs (HS256 with {@code JWT_SECRET}, RS256
  * with {@code JWT_PUBLIC_KEY}; issuer and audience enforced when configured) and API keys
  * ({@code Authorization: Bearer whk_…} or {@code X-API-Key}). A JWT must carry {@code exp}; one whose
- * {@code nbf} lies ahead is refused. Every failure is a 401.
+ * {@code nbf} lies ahead is refused. Every failure is a 401. API keys and portal tokens are looked up at most once
+ * a minute per credential on each node ({@link CredentialCache}), revocations heard at once
+ * ({@link CredentialChangesVerticle}).
  */
 public final class Authenticator {
 
@@ -30,10 +35,17 @@ public final class Authenticator {
   private final JWTAuth jwt;
   private final ApiKeys apiKeys;
   private final PortalTokens portalTokens;
+  private final CredentialCache<Principal> keyCache = new CredentialCache<>();
+  private final CredentialCache<PortalTokens.Found> portalTokenCache = new CredentialCache<>();
+  private final Counter keyLookups;
+  private final Counter portalTokenLookups;
 
-  public Authenticator(Vertx vertx, ServiceConfig config, ApiKeys apiKeys, PortalTokens portalTokens) {
+  public Authenticator(Vertx vertx, ServiceConfig config, ApiKeys apiKeys, PortalTokens portalTokens,
+                       MeterRegistry meters) {
     this.apiKeys = apiKeys;
     this.portalTokens = portalTokens;
+    this.keyLookups = lookups(meters, "api-key");
+    this.portalTokenLookups = lookups(meters, "portal-token");
     if (config.developmentAuth()) {
       this.jwt = null;
       return;
@@ -78,12 +90,20 @@ public final class Authenticator {
       return unauthorized("Credentials are required: 'Authorization: Bearer <JWT or API key>' or 'X-API-Key'.");
     }
     if (ApiKeys.looksLikeKey(token)) {
-      return apiKeys.find(token)
+      String key = token;
+      return keyCache.get(ApiKeys.hash(token), () -> {
+          keyLookups.increment();
+          return apiKeys.find(key);
+        })
         .recover(err -> Future.failedFuture(new ApiError(503, "Credentials cannot be checked right now.")))
         .compose(p -> p != null ? Future.succeededFuture(p) : unauthorized("Unknown or revoked API key."));
     }
     if (PortalTokens.looksLikeToken(token)) {
-      return portalTokens.find(token)
+      String portalToken = token;
+      return portalTokenCache.get(ApiKeys.hash(token), () -> {
+          portalTokenLookups.increment();
+          return portalTokens.find(portalToken);
+        })
         .recover(err -> Future.failedFuture(new ApiError(503, "Credentials cannot be checked right now.")))
         .compose(found -> found == null ? unauthorized("Unknown portal token.")
           : found.expired() ? unauthorized("The portal token has expired: ask for a new portal link.")
@@ -117,6 +137,24 @@ public final class Authenticator {
         }
         return Future.succeededFuture(new Principal(sub, roles.contains("admin"), Set.copyOf(orgs)));
       });
+  }
+
+  private static Counter lookups(MeterRegistry meters, String kind) {
+    Counter.Builder builder = Counter.builder("webhooks.auth.lookups").tag("kind", kind)
+      .description("Credential look-ups in the database (at most one per credential per minute on each node)");
+    return meters == null ? builder.register(new SimpleMeterRegistry()) : builder.register(meters);
+  }
+
+  /** A credential was revoked, rescoped or deleted ({@link CredentialChangesVerticle}): its next check is fresh. */
+  public void credentialChanged(String hash) {
+    keyCache.evict(hash);
+    portalTokenCache.evict(hash);
+  }
+
+  /** Whether this node hears of every credential change, so that credential look-ups may be kept for a minute. */
+  public void trustCaches(boolean trust) {
+    keyCache.trust(trust);
+    portalTokenCache.trust(trust);
   }
 
   private static Set<String> strings(Object claim) {

@@ -30,7 +30,11 @@ public final class PortalTokens {
   }
 
   /** What looking a token up found. */
-  public record Found(Principal principal, boolean expired) {
+  public record Found(Principal principal, Instant expiresAt) {
+
+    public boolean expired() {
+      return !Instant.now().isBefore(expiresAt);
+    }
   }
 
   private final Pool pool;
@@ -59,7 +63,7 @@ public final class PortalTokens {
 
   /** The token's principal and whether it has expired; null when no such token exists. */
   public Future<Found> find(String token) {
-    return pool.preparedQuery("SELECT token_prefix, organization_id, expires_at <= now() AS expired FROM portal_tokens "
+    return pool.preparedQuery("SELECT token_prefix, organization_id, expires_at FROM portal_tokens "
         + "WHERE token_hash = $1").execute(Tuple.of(ApiKeys.hash(token)))
       .map(rows -> {
         if (rows.size() == 0) {
@@ -67,7 +71,7 @@ public final class PortalTokens {
         }
         Row row = rows.iterator().next();
         return new Found(new Principal("portal:" + row.getString("token_prefix"), false,
-          Set.of(row.getString("organization_id")), true), row.getBoolean("expired"));
+          Set.of(row.getString("organization_id")), true), row.getOffsetDateTime("expires_at").toInstant());
       });
   }
 

@@ -107,7 +107,7 @@ public final class ServiceConfig {
    * types service-wide; {@code OUTBOX_INTAKE_QUEUE} / {@code OUTBOX_INTAKE_QUEUE_BYTES}: events (and their
    * payload bytes) accepted by one node and waiting for their commit, over which intake answers 503;
    * {@code OUTBOX_MEMORY_BUDGET_BYTES}: payload bytes one dispatcher holds at once;
-   * {@code REALTIME_MAX_SESSIONS_PER_ORG}: SockJS sockets registered per organization, cluster-wide.
+   * {@code REALTIME_MAX_SESSIONS_PER_ORG}: SockJS sockets registered per organization on each node.
    */
   public record Limits(int maxPayloadBytes, int sendRateLimit, Duration httpIdleTimeout, int maxCustomEventTypes,
                        int intakeQueue, long intakeQueueBytes, long outboxMemoryBudgetBytes,

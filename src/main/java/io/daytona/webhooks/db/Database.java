@@ -40,8 +40,11 @@ public final class Database {
   private final Pool bookkeepingPool;
   private final EmbeddedDatabase embedded;
   private final String description;
+  private final PgConnectOptions connectOptions;
 
-  private Database(Pool pool, Pool bookkeepingPool, EmbeddedDatabase embedded, String description) {
+  private Database(Pool pool, Pool bookkeepingPool, EmbeddedDatabase embedded, String description,
+                   PgConnectOptions connectOptions) {
+    this.connectOptions = connectOptions;
     this.pool = pool;
     this.bookkeepingPool = bookkeepingPool;
     this.embedded = embedded;
@@ -95,7 +98,7 @@ public final class Database {
         Future<?> connected = pool.query("SELECT 1").execute();
         return Future.join(connected, migrated).transform(done -> {
           if (done.succeeded()) {
-            return Future.succeededFuture(new Database(pool, bookkeeping, embedded, where));
+            return Future.succeededFuture(new Database(pool, bookkeeping, embedded, where, connect));
           }
           // Flyway's error names the cause best (it also fails when the database cannot be reached)
           Throwable cause = migrated.failed() ? migrated.cause() : connected.cause();
@@ -132,6 +135,11 @@ public final class Database {
    */
   public Pool bookkeepingPool() {
     return bookkeepingPool;
+  }
+
+  /** Where the pool connects (a copy): for a connection of its own, such as a {@code LISTEN}. */
+  public PgConnectOptions connectOptions() {
+    return new PgConnectOptions(connectOptions);
   }
 
   public String description() {

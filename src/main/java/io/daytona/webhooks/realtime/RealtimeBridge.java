@@ -21,7 +21,8 @@ import java.util.Map;
  * before anything else sees it; a {@code register} needs that header to authenticate a principal
  * with access to the organization of {@code webhooks.org.<id>} (or an admin for
  * {@code webhooks.admin}); {@code send} and {@code publish} are always refused (nothing goes into
- * the bus from a browser); a message for a socket whose write queue is full is dropped (a slow
+ * the bus from a browser); at most {@code REALTIME_MAX_SESSIONS_PER_ORG} sockets are registered per organization
+ * on a node ({@link RealtimeSessions}); a message for a socket whose write queue is full is dropped (a slow
  * client never makes the service buffer without bound).
  */
 public final class RealtimeBridge implements Handler<BridgeEvent> {
@@ -29,11 +30,13 @@ public final class RealtimeBridge implements Handler<BridgeEvent> {
   private static final Logger LOG = LoggerFactory.getLogger(RealtimeBridge.class);
 
   private final Authenticator authenticator;
+  private final RealtimeSessions sessions;
   private final Counter dropped;
   private final Counter refused;
 
-  public RealtimeBridge(Authenticator authenticator, MeterRegistry meters) {
+  public RealtimeBridge(Authenticator authenticator, RealtimeSessions sessions, MeterRegistry meters) {
     this.authenticator = authenticator;
+    this.sessions = sessions;
     this.dropped = meters == null ? null : Counter.builder("webhooks.realtime.dropped")
       .description("Real-time messages dropped because a SockJS client's write queue was full").register(meters);
     this.refused = meters == null ? null : Counter.builder("webhooks.realtime.refused")
@@ -49,13 +52,33 @@ public final class RealtimeBridge implements Handler<BridgeEvent> {
       case REGISTER -> {
         String address = event.getRawMessage() == null ? null : event.getRawMessage().getString("address");
         mayRegister(address, authorization).onComplete(ar -> {
-          if (ar.succeeded() && ar.result()) {
-            LOG.debug("REGISTER for '{}' accepted", address);
-            event.tryComplete(true);
-          } else {
+          if (!ar.succeeded() || !ar.result()) {
             refuse(event, "{} for '{}' refused: missing or insufficient credentials", type);
+            return;
+          }
+          String org = organizationOf(address);
+          if (org != null && !sessions.admit(org, event.socket())) {
+            LOG.info("A SockJS register for '{}' was refused: the organization has REALTIME_MAX_SESSIONS_PER_ORG "
+              + "sockets registered on this node already", address);
+            refuse(event, "{} for '{}' refused: too many sockets for the organization", type);
+            return;
+          }
+          LOG.debug("REGISTER for '{}' accepted", address);
+          if (!event.tryComplete(true) && org != null) {
+            sessions.release(org, event.socket());
           }
         });
+      }
+      case UNREGISTER -> {
+        String org = organizationOf(event.getRawMessage() == null ? null : event.getRawMessage().getString("address"));
+        if (org != null) {
+          sessions.release(org, event.socket());
+        }
+        event.complete(true);
+      }
+      case SOCKET_CLOSED -> {
+        sessions.closed(event.socket());
+        event.complete(true);
       }
       case RECEIVE -> {
         boolean full = event.socket().writeQueueFull();
@@ -80,6 +103,11 @@ public final class RealtimeBridge implements Handler<BridgeEvent> {
     JsonObject raw = event.getRawMessage();
     LOG.debug(message, type, raw == null ? null : raw.getString("address"));
     event.tryComplete(false);
+  }
+
+  private static String organizationOf(String address) {
+    return address != null && address.startsWith(Addresses.ORG_PREFIX) && address.length() > Addresses.ORG_PREFIX.length()
+      ? address.substring(Addresses.ORG_PREFIX.length()) : null;
   }
 
   private Future<Boolean> mayRegister(String address, String authorization) {

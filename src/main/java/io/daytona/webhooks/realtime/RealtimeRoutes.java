@@ -52,7 +52,7 @@ public final class RealtimeRoutes {
   }
 
   /** @param vertx the Vert.x of the HTTP verticle */
-  public static Router create(Vertx vertx, ServiceContext ctx) {
+  public static Router create(Vertx vertx, ServiceContext ctx, RealtimeSessions sessions) {
     Router router = Router.router(vertx);
 
     SockJSHandlerOptions sockJsOptions = new SockJSHandlerOptions()
@@ -70,7 +70,7 @@ public final class RealtimeRoutes {
       .setMaxHandlersPerSocket(MAX_HANDLERS_PER_SOCKET)
       .setMaxAddressLength(300);
     Router bridge = SockJSHandler.create(vertx, sockJsOptions)
-      .bridge(bridgeOptions, new RealtimeBridge(ctx.authenticator(), ctx.meters()));
+      .bridge(bridgeOptions, new RealtimeBridge(ctx.authenticator(), sessions, ctx.meters()));
     // the xhr and jsonp transports POST their frames: SockJS reads them from the routing context,
     // so a size-limited BodyHandler runs first (only on those POSTs; WebSocket upgrades and
     // streaming/polling responses are never buffered)

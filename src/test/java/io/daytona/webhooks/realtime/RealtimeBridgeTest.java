@@ -212,7 +212,7 @@ class RealtimeBridgeTest {
   void everyClientMessageLosesItsAuthorizationHeaderBeforeTheBridgeUsesIt() {
     String org = "org-strip-" + UUID.randomUUID();
     String token = TestTokens.user(service.vertx(), "alice", org);
-    RealtimeBridge bridge = new RealtimeBridge(service.context().authenticator(), null);
+    RealtimeBridge bridge = new RealtimeBridge(service.context().authenticator(), new RealtimeSessions(100), null);
 
     JsonObject register = new JsonObject().put("type", "register").put("address", Addresses.org(org))
       .put("headers", new JsonObject().put("Authorization", "Bearer " + token).put("x-trace", "t1"));
