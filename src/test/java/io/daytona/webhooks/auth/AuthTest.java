@@ -175,6 +175,11 @@ class AuthTest {
     await(service.context().apiKeys().store(key, "org-r", null));
     assertThat(get("/api/webhooks/organizations/org-r/initialization-status", null, key).statusCode()).isEqualTo(200);
     assertThat(await(service.context().apiKeys().revoke(key.substring(0, 12)))).isEqualTo(1);
+    // the revocation's notice reaches every node's credential cache within milliseconds of its commit
+    long revokedAt = System.nanoTime();
+    while (get("/api/webhooks/organizations/org-r/initialization-status", null, key).statusCode() != 401) {
+      assertThat(System.nanoTime() - revokedAt).as("refused within a second").isLessThan(1_000_000_000L);
+    }
     assertProblem(get("/api/webhooks/organizations/org-r/initialization-status", null, key), 401);
     assertProblem(get("/api/webhooks/organizations/org-r/initialization-status", "Bearer " + key, null), 401);
   }

@@ -97,8 +97,12 @@ class PortalAccessTest {
     await(service.context().database().pool()
       .query("UPDATE portal_tokens SET expires_at = now() - interval '1 second' WHERE organization_id = '" + org + "'")
       .execute());
-    HttpResponse<Buffer> expired = call(HttpMethod.GET, "/organizations/" + org + "/endpoints", token, null);
-    assertThat(expired.statusCode()).isEqualTo(401);
+    // the change's notice reaches the credential cache within milliseconds of its commit
+    long changedAt = System.nanoTime();
+    HttpResponse<Buffer> expired;
+    while ((expired = call(HttpMethod.GET, "/organizations/" + org + "/endpoints", token, null)).statusCode() != 401) {
+      assertThat(System.nanoTime() - changedAt).as("refused within a second").isLessThan(1_000_000_000L);
+    }
     assertThat(expired.bodyAsJsonObject().getString("detail")).contains("expired");
     assertThat(call(HttpMethod.GET, "/organizations/" + org + "/endpoints", "whp_unknown", null).statusCode())
       .isEqualTo(401);
