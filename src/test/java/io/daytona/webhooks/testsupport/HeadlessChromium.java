@@ -44,6 +44,7 @@ public final class HeadlessChromium implements AutoCloseable {
   private final Vertx vertx;
   private final Process process;
   private final Path profile;
+  private final int port;
   /** Held for the whole run: an unreferenced Vert.x client may be cleaned (closed) by the GC. */
   private final WebSocketClient client;
   private final WebSocket devtools;
@@ -61,10 +62,11 @@ public final class HeadlessChromium implements AutoCloseable {
     }
   }
 
-  private HeadlessChromium(Vertx vertx, Process process, Path profile, WebSocketClient client, WebSocket devtools) {
+  private HeadlessChromium(Vertx vertx, Process process, Path profile, int port, WebSocketClient client, WebSocket devtools) {
     this.vertx = vertx;
     this.process = process;
     this.profile = profile;
+    this.port = port;
     this.client = client;
     this.devtools = devtools;
   }
@@ -100,7 +102,7 @@ public final class HeadlessChromium implements AutoCloseable {
         .setMaxFrameSize(64 * 1024 * 1024).setMaxMessageSize(256 * 1024 * 1024));
       WebSocket ws = block(client.connect(new WebSocketConnectOptions()
         .setAbsoluteURI(page[0].getString("webSocketDebuggerUrl"))));
-      HeadlessChromium chromium = new HeadlessChromium(vertx, process, profile, client, ws);
+      HeadlessChromium chromium = new HeadlessChromium(vertx, process, profile, port, client, ws);
       ws.textMessageHandler(chromium::onMessage);
       ws.exceptionHandler(err -> chromium.pending.values().forEach(p -> p.tryFail(err)));
       ws.closeHandler(v -> chromium.pending.values().forEach(p -> p.tryFail("DevTools socket closed")));
@@ -186,11 +188,65 @@ public final class HeadlessChromium implements AutoCloseable {
     return (String) eval("(document.querySelector(" + js(selector) + ") || {innerText: ''}).innerText");
   }
 
-  /** Clicks the element (after scrolling it into view), as a user would. */
+  /** Clicks the element (after scrolling it into view), as a user would (a user gesture: it may open a window). */
   public void click(String selector) {
-    Object ok = eval("(() => { const e = document.querySelector(" + js(selector) + "); if (!e) { return false; }"
-      + " e.scrollIntoView({block: 'center'}); e.click(); return true; })()");
-    assertThat(ok).as("an element %s to click", selector).isEqualTo(Boolean.TRUE);
+    JsonObject result = call("Runtime.evaluate", new JsonObject().put("expression",
+        "(() => { const e = document.querySelector(" + js(selector) + "); if (!e) { return false; }"
+          + " e.scrollIntoView({block: 'center'}); e.click(); return true; })()")
+      .put("returnByValue", true).put("userGesture", true));
+    assertThat(result.getJsonObject("result").getValue("value")).as("an element %s to click", selector).isEqualTo(Boolean.TRUE);
+  }
+
+  /**
+   * Waits until the browser has a page (tab or window) whose URL and title match, e.g. one the page opened
+   * with {@code window.open}; answers its DevTools target ({@code url}, {@code title}, {@code id}), or null.
+   */
+  public JsonObject awaitPage(java.util.function.Predicate<JsonObject> matches, Duration timeout) {
+    WebClient web = WebClient.create(vertx);
+    Promise<JsonObject> found = Promise.promise();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    vertx.setPeriodic(100, id -> web.get(port, "127.0.0.1", "/json/list").send().onComplete(ar -> {
+      if (found.future().isComplete()) {
+        vertx.cancelTimer(id);
+        return;
+      }
+      JsonObject page = ar.failed() ? null : ar.result().bodyAsJsonArray().stream().map(JsonObject.class::cast)
+        .filter(t -> "page".equals(t.getString("type"))).filter(matches).findFirst().orElse(null);
+      if (page != null || System.nanoTime() > deadline) {
+        vertx.cancelTimer(id);
+        found.tryComplete(page);
+      }
+    }));
+    try {
+      return block(found.future(), timeout.plusSeconds(5));
+    } finally {
+      web.close();
+    }
+  }
+
+  /**
+   * Closes another page (by its target id) and brings this one to the front again: a page in the background
+   * is not rendered, so a screenshot of it would never come.
+   */
+  public void closePage(String targetId) {
+    WebClient web = WebClient.create(vertx);
+    try {
+      block(web.get(port, "127.0.0.1", "/json/close/" + targetId).send());
+    } finally {
+      web.close();
+    }
+    call("Page.bringToFront", new JsonObject());
+  }
+
+  /** Every page target of the browser ({@code url}, {@code title}, {@code id}). */
+  public List<JsonObject> pages() {
+    WebClient web = WebClient.create(vertx);
+    try {
+      return block(web.get(port, "127.0.0.1", "/json/list").send()).bodyAsJsonArray().stream().map(JsonObject.class::cast)
+        .filter(t -> "page".equals(t.getString("type"))).toList();
+    } finally {
+      web.close();
+    }
   }
 
   /** Sets a form control's value and fires input/change, as typing and picking would. */

@@ -124,11 +124,13 @@ public final class SvixRecords {
 
   /**
    * One delivery attempt of a message to an endpoint. {@code statusCode} is null when the connection failed
-   * ({@code error} then says why). {@code headers} are the headers sent (svix-id, svix-timestamp, svix-signature...).
+   * ({@code error} then says why). {@code headers} are the headers sent (svix-id, svix-timestamp, svix-signature...);
+   * {@code response} the receiver's response body ("" without one).
    */
   public record DeliveryAttempt(String attemptId, String appId, String msgId, String eventId, String eventType,
                                 String endpointId, String url, Map<String, String> headers, String body,
-                                Integer statusCode, String error, Instant start, Instant end, int triggerType) {
+                                Integer statusCode, String error, String response, Instant start, Instant end,
+                                int triggerType) {
     public DeliveryAttempt {
       headers = Map.copyOf(headers);
     }
@@ -141,7 +143,7 @@ public final class SvixRecords {
     /** MessageAttemptOut ({@code triggerType} 0 scheduled, 1 manual). */
     public JsonObject toJson() {
       return new JsonObject().put("id", attemptId).put("msgId", msgId).put("endpointId", endpointId).put("url", url)
-        .put("response", error == null ? "" : error).put("responseStatusCode", statusCode == null ? 0 : statusCode)
+        .put("response", error != null ? error : response == null ? "" : response).put("responseStatusCode", statusCode == null ? 0 : statusCode)
         .put("responseDurationMs", java.time.Duration.between(start, end).toMillis())
         .put("status", status()).put("statusText", succeeded() ? "success" : "fail")
         .put("triggerType", triggerType).put("timestamp", ts(start));

@@ -91,6 +91,8 @@ public final class SvixStandIn {
   static final int DEFAULT_LIMIT = 50;
   static final int MAX_LIMIT = 250;
   private static final String JSON = "application/json; charset=utf-8";
+  /** How much of a receiver's response body an attempt keeps. */
+  private static final int RESPONSE_KEPT = 16 * 1024;
   private static final Pattern MSG_CREATE_PATH = Pattern.compile("^/api/v1/app/[^/]+/msg/?$");
 
   private final Vertx vertx;
@@ -585,10 +587,14 @@ public final class SvixStandIn {
   }
 
   private Future<Integer> post(String url, Map<String, String> headers, String body) {
+    return exchange(url, headers, body).map(r -> r.statusCode());
+  }
+
+  private Future<io.vertx.ext.web.client.HttpResponse<Buffer>> exchange(String url, Map<String, String> headers, String body) {
     try {
       HttpRequest<Buffer> req = webClient.postAbs(url).timeout(deliveryTimeout.toMillis());
       headers.forEach(req::putHeader);
-      return req.sendBuffer(Buffer.buffer(body)).map(r -> r.statusCode());
+      return req.sendBuffer(Buffer.buffer(body));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -604,12 +610,15 @@ public final class SvixStandIn {
     headers.putAll(signedHeaders(ep.secret(), msg.id(), msg.rawPayload()));
     Instant start = now();
     String attemptId = SvixIds.newId("atmpt_");
-    post(ep.url(), headers, msg.rawPayload()).onComplete((AsyncResult<Integer> ar) -> {
+    exchange(ep.url(), headers, msg.rawPayload()).onComplete(ar -> {
       Instant end = now();
-      Integer status = ar.succeeded() ? ar.result() : null;
+      Integer status = ar.succeeded() ? ar.result().statusCode() : null;
       String err = ar.succeeded() ? null : String.valueOf(ar.cause());
+      // like Svix, the attempt keeps (the start of) the receiver's response body
+      String answer = ar.succeeded() && ar.result().body() != null ? ar.result().bodyAsString() : "";
       DeliveryAttempt a = new DeliveryAttempt(attemptId, app.id(), msg.id(), msg.eventId(), msg.eventType(),
-        ep.id(), ep.url(), headers, msg.rawPayload(), status, err, start, end, trigger);
+        ep.id(), ep.url(), headers, msg.rawPayload(), status, err,
+        answer.length() > RESPONSE_KEPT ? answer.substring(0, RESPONSE_KEPT) : answer, start, end, trigger);
       attempts.add(a);
       if (operationalUrl != null) {
         int code = status == null ? 0 : status;
