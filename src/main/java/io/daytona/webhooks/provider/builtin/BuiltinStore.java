@@ -1,5 +1,6 @@
 package io.daytona.webhooks.provider.builtin;
 
+import io.daytona.webhooks.db.GroupCommit;
 import io.daytona.webhooks.provider.Attempt;
 import io.daytona.webhooks.provider.AttemptQuery;
 import io.daytona.webhooks.provider.Endpoint;
@@ -55,9 +56,25 @@ final class BuiltinStore {
    */
   private final Pool queue;
 
+  /** Most messages (of up to MAX_PAYLOAD_BYTES each) or attempts written by one statement. */
+  private static final int MAX_BATCH = 100;
+
+  private record NewMessage(String id, String organizationId, String eventId, String eventType, String payload) {
+  }
+
+  private record Success(Due due, String owner, Attempt attempt) {
+  }
+
+  /** Messages from the outbox, several per statement when they come at once. */
+  private final GroupCommit<NewMessage, Instant> messages;
+  /** Successful attempts, several per statement when they end at once. */
+  private final GroupCommit<Success, Void> successes;
+
   BuiltinStore(Pool pool, Pool queue) {
     this.pool = pool;
     this.queue = queue;
+    this.messages = new GroupCommit<>(MAX_BATCH, this::insertMessages);
+    this.successes = new GroupCommit<>(MAX_BATCH, this::recordSuccesses);
   }
 
   // ---------------------------------------------------------------- endpoints
@@ -146,6 +163,11 @@ final class BuiltinStore {
   Future<Message> createMessage(String organizationId, String eventType, String eventId, String payload,
                                 String onlyEndpointId) {
     String id = Secrets.id("msg_");
+    if (onlyEndpointId == null) {
+      return messages.submit(new NewMessage(id, organizationId, eventId, eventType, payload))
+        .compose(createdAt -> createdAt == null ? Future.failedFuture(duplicate(eventId))
+          : Future.succeededFuture(new Message(id, eventId, eventType, payload, createdAt)));
+    }
     return queue.preparedQuery("WITH m AS (INSERT INTO builtin_messages (id, organization_id, event_id, event_type, "
         + "payload) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organization_id, event_id) DO NOTHING "
         + "RETURNING id, created_at), "
@@ -156,10 +178,57 @@ final class BuiltinStore {
         + "SELECT m.created_at, (SELECT count(*) FROM d) FROM m")
       .execute(Tuple.of(id, organizationId, eventId, eventType, payload, onlyEndpointId))
       .compose(rows -> rows.size() == 0
-        ? Future.failedFuture(ProviderFailure.of(ProviderFailure.Kind.DUPLICATE,
-          "this organization has a message with eventId " + eventId + " already"))
+        ? Future.failedFuture(duplicate(eventId))
         : Future.succeededFuture(new Message(id, eventId, eventType, payload,
           instant(rows.iterator().next().getOffsetDateTime(0)))));
+  }
+
+  private static ProviderFailure duplicate(String eventId) {
+    return ProviderFailure.of(ProviderFailure.Kind.DUPLICATE,
+      "this organization has a message with eventId " + eventId + " already");
+  }
+
+  /**
+   * A batch of {@link #createMessage}s in one statement: each message and one pending delivery per enabled
+   * endpoint of its organization that takes its type; answers each one's creation time, null for a duplicate
+   * (an eventId its organization had, or had earlier in the batch).
+   */
+  private Future<List<Instant>> insertMessages(List<NewMessage> batch) {
+    int n = batch.size();
+    String[] ids = new String[n];
+    String[] orgs = new String[n];
+    String[] eventIds = new String[n];
+    String[] types = new String[n];
+    String[] payloads = new String[n];
+    for (int i = 0; i < n; i++) {
+      NewMessage m = batch.get(i);
+      ids[i] = m.id();
+      orgs[i] = m.organizationId();
+      eventIds[i] = m.eventId();
+      types[i] = m.eventType();
+      payloads[i] = m.payload();
+    }
+    return queue.preparedQuery("WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
+        + "$5::text[]) WITH ORDINALITY AS i(id, organization_id, event_id, event_type, payload, n)), "
+        + "m AS (INSERT INTO builtin_messages (id, organization_id, event_id, event_type, payload) "
+        + "SELECT id, organization_id, event_id, event_type, payload FROM input ORDER BY n "
+        + "ON CONFLICT (organization_id, event_id) DO NOTHING RETURNING id, organization_id, event_type, created_at), "
+        + "d AS (INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id) "
+        + "SELECT m.id, e.id, m.organization_id FROM m JOIN builtin_endpoints e ON e.organization_id = m.organization_id "
+        + "WHERE NOT e.disabled AND (cardinality(e.event_types) = 0 OR m.event_type = ANY (e.event_types))) "
+        + "SELECT id, created_at FROM m")
+      .execute(Tuple.of(ids, orgs, eventIds, types, payloads))
+      .map(rows -> {
+        java.util.Map<String, Instant> created = new java.util.HashMap<>();
+        for (Row r : rows) {
+          created.put(r.getString("id"), instant(r.getOffsetDateTime("created_at")));
+        }
+        List<Instant> out = new ArrayList<>(n);
+        for (String id : ids) {
+          out.add(created.get(id));
+        }
+        return out;
+      });
   }
 
   Future<Message> getMessage(String organizationId, String messageId) {
@@ -318,6 +387,60 @@ final class BuiltinStore {
         .addLong(attempt.durationMs()).addString(attempt.trigger().api()).addString(status)
         .addValue(offset(nextAttemptAt)).addString(owner).addBoolean(ok))
       .map(rows -> instant(rows.iterator().next().getOffsetDateTime(0)));
+  }
+
+  /**
+   * Records a successful attempt: the delivery {@code success}, the endpoint's run of failures ended. Several
+   * successes ending at once are written by one statement.
+   */
+  Future<Void> succeeded(Due due, String owner, Attempt attempt) {
+    return successes.submit(new Success(due, owner, attempt));
+  }
+
+  private Future<List<Void>> recordSuccesses(List<Success> batch) {
+    int n = batch.size();
+    String[] attemptIds = new String[n];
+    Long[] deliveryIds = new Long[n];
+    String[] messageIds = new String[n];
+    String[] endpointIds = new String[n];
+    String[] orgs = new String[n];
+    String[] urls = new String[n];
+    Integer[] codes = new Integer[n];
+    String[] responses = new String[n];
+    Long[] durations = new Long[n];
+    String[] triggers = new String[n];
+    String[] owners = new String[n];
+    for (int i = 0; i < n; i++) {
+      Success s = batch.get(i);
+      Attempt a = s.attempt();
+      attemptIds[i] = a.id();
+      deliveryIds[i] = s.due().deliveryId();
+      messageIds[i] = s.due().messageId();
+      endpointIds[i] = s.due().endpointId();
+      orgs[i] = s.due().organizationId();
+      urls[i] = a.url();
+      codes[i] = a.responseStatusCode();
+      responses[i] = a.response();
+      durations[i] = a.durationMs();
+      triggers[i] = a.trigger().api();
+      owners[i] = s.owner();
+    }
+    return queue.preparedQuery("WITH i AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], "
+        + "$5::text[], $6::text[], $7::int[], $8::text[], $9::bigint[], $10::text[], $11::text[]) WITH ORDINALITY "
+        + "AS i(attempt_id, delivery_id, message_id, endpoint_id, organization_id, url, code, response, duration_ms, "
+        + "trigger, owner, n)), "
+        + "a AS (INSERT INTO builtin_attempts (id, delivery_id, message_id, endpoint_id, organization_id, url, status, "
+        + "response_status_code, response, duration_ms, trigger) SELECT attempt_id, delivery_id, message_id, "
+        + "endpoint_id, organization_id, url, '" + Attempt.Status.SUCCESS.api() + "', code, response, duration_ms, "
+        + "trigger FROM i ORDER BY n), "
+        + "d AS (UPDATE builtin_deliveries t SET status = 'success', attempts = t.attempts + 1, lease_owner = NULL, "
+        + "lease_until = NULL, updated_at = now() FROM i WHERE t.id = i.delivery_id AND t.lease_owner = i.owner), "
+        + "e AS (UPDATE builtin_endpoints SET failing_since = NULL "
+        + "WHERE id IN (SELECT endpoint_id FROM i) AND failing_since IS NOT NULL) "
+        + "SELECT count(*) FROM i")
+      .execute(Tuple.of(attemptIds, deliveryIds, messageIds, endpointIds, orgs, urls, codes, responses, durations,
+        triggers, owners))
+      .map(rows -> java.util.Collections.nCopies(n, (Void) null));
   }
 
   /**

@@ -148,7 +148,9 @@ final class DeliveryVerticle extends VerticleBase {
       Attempt attempt = new Attempt(Secrets.id("atmpt_"), due.messageId(), due.endpointId(), due.url(),
         ok ? Attempt.Status.SUCCESS : Attempt.Status.FAILED, outcome.status(), outcome.response(),
         outcome.durationMs(), due.trigger(), Instant.now());
-      return store.finish(due, owner, attempt, next).compose(failingSince -> {
+      Future<Instant> recorded = ok ? store.succeeded(due, owner, attempt).map((Instant) null)
+        : store.finish(due, owner, attempt, next);
+      return recorded.compose(failingSince -> {
         listener.attempted(due.organizationId(), due.message(), attempt, number);
         if (next != null) {
           wakeAt(next);

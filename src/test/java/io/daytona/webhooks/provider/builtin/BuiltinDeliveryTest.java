@@ -9,6 +9,7 @@ import io.daytona.webhooks.provider.DeliveryProvider;
 import io.daytona.webhooks.provider.Endpoint;
 import io.daytona.webhooks.provider.Message;
 import io.daytona.webhooks.provider.PageRequest;
+import io.daytona.webhooks.provider.ProviderFailure;
 import io.daytona.webhooks.testsupport.TestService;
 import io.daytona.webhooks.testsupport.TestTokens;
 import io.daytona.webhooks.testsupport.svix.SvixStandIn;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -443,6 +445,49 @@ class BuiltinDeliveryTest {
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201);
     send(org, "custom.allowed", new JsonObject());
     until(() -> receiver.at(path).size() == 1);
+  }
+
+  @Test
+  void messagesCreatedAtOnceAreEachDeliveredOnceAndAnEventIdTwiceIsADuplicate() {
+    String org = newOrg();
+    String other = newOrg();
+    String path = "/many/" + org;
+    String otherPath = "/many/" + other;
+    createEndpoint(org, path);
+    createEndpoint(other, otherPath);
+    // created together, so that they share statements: 40 distinct events, one eventId three times, and the
+    // same eventId in another organization (another event)
+    List<Future<Message>> created = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      created.add(provider().createMessage(org, org, new io.daytona.webhooks.provider.NewMessage("custom.many",
+        "many-" + i, new JsonObject().put("i", i).encode(), null)));
+    }
+    List<Future<Message>> twice = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      twice.add(provider().createMessage(org, org, new io.daytona.webhooks.provider.NewMessage("custom.many",
+        "twice", "{\"twice\":true}", null)));
+    }
+    Future<Message> elsewhere = provider().createMessage(other, other,
+      new io.daytona.webhooks.provider.NewMessage("custom.many", "twice", "{\"elsewhere\":true}", null));
+    await(Future.join(new ArrayList<Future<?>>(created)));
+    await(Future.join(new ArrayList<Future<?>>(twice)).transform(all -> Future.succeededFuture()));
+    assertThat(created).allSatisfy(f -> assertThat(f.succeeded()).as(String.valueOf(f.cause())).isTrue());
+    assertThat(twice.stream().filter(Future::succeeded).count()).isEqualTo(1);
+    assertThat(twice.stream().filter(Future::failed)).allSatisfy(f -> assertThat(((ProviderFailure) f.cause()).kind())
+      .isEqualTo(ProviderFailure.Kind.DUPLICATE));
+    assertThat(await(elsewhere).eventId()).isEqualTo("twice");
+
+    until(() -> receiver.at(path).size() >= 41 && receiver.at(otherPath).size() >= 1);
+    List<String> ids = receiver.at(path).stream().map(r -> r.headers().get("webhook-id")).toList();
+    assertThat(ids).doesNotHaveDuplicates().hasSize(41);
+    assertThat(receiver.at(path).stream().map(r -> new JsonObject(r.body())))
+      .contains(new JsonObject().put("twice", true), new JsonObject().put("i", 0), new JsonObject().put("i", 39));
+    assertThat(new JsonObject(receiver.at(otherPath).get(0).body())).isEqualTo(new JsonObject().put("elsewhere", true));
+    // every success recorded: one attempt each, none left to retry
+    for (Future<Message> f : created) {
+      List<Attempt> attempts = untilAttempts(org, f.result().id(), 1);
+      assertThat(attempts).hasSize(1).allSatisfy(a -> assertThat(a.status()).isEqualTo(Attempt.Status.SUCCESS));
+    }
   }
 
   // ---------------------------------------------------------------- the rest of the API with builtin

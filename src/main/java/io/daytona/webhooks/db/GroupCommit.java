@@ -1,0 +1,86 @@
+package io.daytona.webhooks.db;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Group commit: items submitted while one batch is being written are written together by the next, so that a
+ * busy caller issues a few statements a second instead of one per item, and an idle one waits for none. Each
+ * item's future completes with its own answer once its batch has committed (or fails with the batch), on the
+ * context that submitted it. Thread-safe.
+ *
+ * @param <I> what is written
+ * @param <O> the answer for one item
+ */
+public final class GroupCommit<I, O> {
+
+  private record Pending<I, O>(I item, Promise<O> promise, Context context) {
+  }
+
+  private final int maxBatch;
+  /** Writes a batch in one statement; answers one result per item, in the batch's order. */
+  private final Function<List<I>, Future<List<O>>> write;
+  private final List<Pending<I, O>> queue = new ArrayList<>();
+  private boolean writing;
+
+  public GroupCommit(int maxBatch, Function<List<I>, Future<List<O>>> write) {
+    this.maxBatch = maxBatch;
+    this.write = write;
+  }
+
+  public Future<O> submit(I item) {
+    Promise<O> promise = Promise.promise();
+    synchronized (this) {
+      queue.add(new Pending<>(item, promise, Vertx.currentContext()));
+    }
+    flush();
+    return promise.future();
+  }
+
+  private void flush() {
+    List<Pending<I, O>> batch;
+    synchronized (this) {
+      if (writing || queue.isEmpty()) {
+        return;
+      }
+      writing = true;
+      batch = new ArrayList<>(queue.subList(0, Math.min(maxBatch, queue.size())));
+      queue.subList(0, batch.size()).clear();
+    }
+    Future<List<O>> written;
+    try {
+      written = write.apply(batch.stream().map(Pending::item).toList());
+    } catch (RuntimeException e) {
+      written = Future.failedFuture(e);
+    }
+    written.onComplete(ar -> {
+      synchronized (this) {
+        writing = false;
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        Pending<I, O> p = batch.get(i);
+        if (ar.succeeded()) {
+          O answer = ar.result().get(i);
+          complete(p, () -> p.promise().complete(answer));
+        } else {
+          complete(p, () -> p.promise().fail(ar.cause()));
+        }
+      }
+      flush();
+    });
+  }
+
+  private static void complete(Pending<?, ?> p, Runnable completion) {
+    if (p.context() == null || p.context() == Vertx.currentContext()) {
+      completion.run();
+    } else {
+      p.context().runOnContext(v -> completion.run());
+    }
+  }
+}
