@@ -114,6 +114,13 @@ public final class Benchmarks {
       log("wrote the built-in delivery's section of " + output);
       return;
     }
+    if ("latency".equals(System.getProperty("bench.only"))) {
+      // only the latency section of the report is replaced
+      BuiltinBenchmark.writeSection(output, new LatencyBenchmark(this, vertx, standIn)
+        .run("bench/run.sh -Dbench.only=latency"), LatencyBenchmark.START, LatencyBenchmark.END);
+      log("wrote the latency section of " + output);
+      return;
+    }
     if ("rest".equals(System.getProperty("bench.only"))) {
       log(restAndResources());
       return;
@@ -158,8 +165,14 @@ public final class Benchmarks {
     String builtinSection = builtin.run("bench/run.sh");
     raw.put("builtin", builtin.raw);
 
+    standIn.reset();
+    LatencyBenchmark latency = new LatencyBenchmark(this, vertx, standIn);
+    String latencySection = latency.run("bench/run.sh");
+    raw.put("latency", latency.raw);
+
     writeReport(output, pipeline, rest, drain);
     BuiltinBenchmark.writeSection(output, builtinSection);
+    BuiltinBenchmark.writeSection(output, latencySection, LatencyBenchmark.START, LatencyBenchmark.END);
     await(standIn.stop());
     await(vertx.close());
   }
@@ -234,13 +247,22 @@ public final class Benchmarks {
    * The service in this JVM on database {@code url}, sending to the stand-in with the durable run's
    * concurrency and Svix threads, the benchmark's organizations' applications created.
    */
-  private WebhookService startSendingService(String url) throws Exception {
+  WebhookService startSendingService(String url) throws Exception {
     WebhookService service = await(TestService.start(Map.of("DATABASE_URL", url,
       "SVIX_AUTH_TOKEN", standIn.token(), "SVIX_SERVER_URL", standIn.serverUrl(),
       "OUTBOX_CONCURRENCY", Integer.getInteger("bench.outboxConcurrency", 32),
       "SVIX_WORKER_THREADS", Integer.getInteger("bench.svixThreads", 32))));
     ensureApplications(service);
     return service;
+  }
+
+  /** Warms the durable path of {@code service} up as {@link #durablePipeline} does; answers the rounds it took. */
+  int warmUpDurable(WebhookService service) throws Exception {
+    Vertx sv = service.vertx();
+    int rounds = warmUp(i -> sv.eventBus().request("sandbox.created", event(i),
+      new DeliveryOptions().setSendTimeout(120_000).addHeader("eventId", "w-" + i)), i -> "w-" + i, Until.CREATED);
+    standIn.forgetMessages();
+    return rounds;
   }
 
   /** Has the service create the Svix application of each of the benchmark's organizations. */

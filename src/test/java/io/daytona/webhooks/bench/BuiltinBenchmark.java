@@ -112,12 +112,17 @@ final class BuiltinBenchmark {
 
   /** Replaces the section between the markers in {@code file} (appends it when the file has none). */
   static void writeSection(Path file, String section) throws IOException {
+    writeSection(file, section, START, END);
+  }
+
+  /** Replaces the section between {@code startMarker} and {@code endMarker} (appends it when there is none). */
+  static void writeSection(Path file, String section, String startMarker, String endMarker) throws IOException {
     String text = Files.exists(file) ? Files.readString(file) : "";
-    int start = text.indexOf(START);
-    int end = text.indexOf(END);
+    int start = text.indexOf(startMarker);
+    int end = text.indexOf(endMarker);
     String out;
     if (start >= 0 && end > start) {
-      int after = end + END.length();
+      int after = end + endMarker.length();
       if (after < text.length() && text.charAt(after) == '\n') {
         after++;
       }

@@ -107,6 +107,8 @@ public final class SvixStandIn {
   private final Map<String, StoredMessage> messages = new LinkedHashMap<>();
   /** The same messages by {@code <app id>\n<eventId>} (Svix's eventId uniqueness is per application). */
   private final Map<String, StoredMessage> messagesByEventId = new HashMap<>();
+  /** By eventId alone (the last message stored with it): {@link #messageOfEventId}. */
+  private final Map<String, StoredMessage> eventIdIndex = new HashMap<>();
   private final Map<String, Reply> idempotentReplies = new HashMap<>();
   // ---- observations, concurrent ----
   private final List<RecordedRequest> requests = Collections.synchronizedList(new ArrayList<>());
@@ -391,6 +393,13 @@ public final class SvixStandIn {
   }
 
   /** How many messages were stored with this eventId (across apps; at most one per app). */
+  /** The message of this eventId in any app, or null; constant time (for benchmarks that poll it). */
+  public StoredMessage messageOfEventId(String eventId) {
+    synchronized (lock) {
+      return eventIdIndex.get(eventId);
+    }
+  }
+
   public int messagesCreated(String eventId) {
     synchronized (lock) {
       return (int) messages.values().stream().filter(m -> eventId.equals(m.eventId())).count();
@@ -461,6 +470,7 @@ public final class SvixStandIn {
     synchronized (lock) {
       messages.clear();
       messagesByEventId.clear();
+      eventIdIndex.clear();
       idempotentReplies.clear();
     }
     requests.clear();
@@ -1075,6 +1085,7 @@ public final class SvixStandIn {
       removed.forEach(e -> endpoints.remove(e.id()));
       messages.values().removeIf(m -> m.appId().equals(app.id()));
       messagesByEventId.values().removeIf(m -> m.appId().equals(app.id()));
+      eventIdIndex.values().removeIf(m -> m.appId().equals(app.id()));
     }
     removed.forEach(e -> endpointEvent("endpoint.deleted", app, e));
     return Reply.noContent();
@@ -1727,6 +1738,7 @@ public final class SvixStandIn {
       messages.put(msg.id(), msg);
       if (eventId != null) {
         messagesByEventId.put(appId + "\n" + eventId, msg);
+        eventIdIndex.put(eventId, msg);
       }
       targets = endpointsOf(appId).stream().filter(e -> e.accepts(eventType, msg.channels()))
         .collect(Collectors.toList());
