@@ -5,49 +5,20 @@
  * bulk operations), and any organization's customer portal (POST …/portal-access, opened in a new tab).
  * The token comes from the fragment (/#token=…, never sent to a server) or the form, is kept in this
  * closure only and goes out only in Authorization headers. An organization-scoped token gets the
- * organization part only (its portal, its rejected events). No framework, no outside host, no inline script. */
-(function () {
+ * organization part only (its portal, its rejected events). What it shares with the portal (the REST call,
+ * the fragment, the live feed, the chart, DOM helpers) is in pages.js. No framework, no outside host, no inline script. */
+(function (P) {
   'use strict';
 
-  var BASE = '/api/webhooks';
-  var MINUTES = 15;
-  var MAX_FEED = 200;
   var REJECTED_PAGE = 50;
   var REFRESH_MS = 30000;
 
   var state = {
-    token: null, me: null, eb: null, buckets: {}, events: 0, runs: {},
+    token: null, me: null, feed: null, runs: {},
     rejectedOrg: null, rejectedIterator: null, refresh: null, generation: 0
   };
 
-  var $ = function (id) { return document.getElementById(id); };
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      var v = attrs[k];
-      if (v == null || v === false) { return; }
-      if (k === 'text') { node.textContent = String(v); } else if (k === 'className') { node.className = v; } else if (k === 'dataset') { Object.keys(v).forEach(function (d) { node.dataset[d] = v[d]; }); } else { node.setAttribute(k, v === true ? '' : String(v)); }
-    });
-    (children || []).forEach(function (c) { if (c != null) { node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); } });
-    return node;
-  }
-
-  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } return node; }
-
-  function when(iso) {
-    if (!iso) { return ''; }
-    var d = new Date(iso);
-    return isNaN(d.getTime()) ? String(iso) : d.toLocaleString();
-  }
-
-  function setConnection(text, on, key) {
-    var node = $('connection');
-    node.textContent = text;
-    node.className = 'badge ' + (on ? 'on' : 'off');
-    node.dataset.state = key;
-    document.body.dataset.live = key;
-  }
+  var $ = P.$, el = P.el, clear = P.clear, when = P.when, orgPath = P.orgPath, setConnection = P.setConnection;
 
   function showError(message) {
     $('error').textContent = message || '';
@@ -60,30 +31,11 @@
     node.className = 'small' + (bad ? ' error' : '');
   }
 
-  /** One REST call with the token; rejects with an Error carrying the status and the problem's detail. */
-  function api(method, path, body) {
-    var headers = { 'Authorization': 'Bearer ' + state.token, 'Accept': 'application/json, application/problem+json' };
-    var init = { method: method, headers: headers, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' };
-    if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    return fetch(BASE + path, init).then(function (res) {
-      return res.text().then(function (text) {
-        var parsed = null;
-        if (text) { try { parsed = JSON.parse(text); } catch (e) { parsed = null; } }
-        if (!res.ok) {
-          var err = new Error(parsed && (parsed.detail || parsed.title) || ('HTTP ' + res.status));
-          err.status = res.status;
-          if (res.status === 401) { signedOut('The token has expired or is not valid (' + err.message + '). Paste another one.'); }
-          throw err;
-        }
-        return parsed;
-      });
-    });
-  }
-
-  function orgPath(org, path) { return '/organizations/' + encodeURIComponent(org) + path; }
+  /** One REST call with the token; a 401 signs out (see pages.js for the Error it rejects with). */
+  var api = P.rest({
+    token: function () { return state.token; },
+    unauthorized: function (err) { signedOut('The token has expired or is not valid (' + err.message + '). Paste another one.'); }
+  });
 
   function fill(dl, rows) {
     clear(dl);
@@ -234,50 +186,6 @@
 
   // ------------------------------------------------------------------ live feed
 
-  function minuteOf(date) { return Math.floor(date.getTime() / 60000); }
-
-  function drawChart() {
-    var svg = $('chart');
-    var ns = 'http://www.w3.org/2000/svg';
-    var now = minuteOf(new Date());
-    var max = 1;
-    var i, b;
-    for (i = 0; i < MINUTES; i++) {
-      b = state.buckets[now - i];
-      if (b) { max = Math.max(max, b.delivered + b.failed); }
-    }
-    clear(svg);
-    var slot = 420 / MINUTES, height = 120;
-    for (i = 0; i < MINUTES; i++) {
-      b = state.buckets[now - (MINUTES - 1 - i)] || { delivered: 0, failed: 0 };
-      var x = i * slot + 4;
-      var hd = height * b.delivered / max, hf = height * b.failed / max;
-      [['delivered', hd, height - hd], ['failed', hf, height - hd - hf]].forEach(function (bar) {
-        if (bar[1] <= 0) { return; }
-        var r = document.createElementNS(ns, 'rect');
-        r.setAttribute('class', bar[0]);
-        r.setAttribute('x', x);
-        r.setAttribute('y', bar[2]);
-        r.setAttribute('width', slot - 8);
-        r.setAttribute('height', bar[1]);
-        r.appendChild(document.createElementNS(ns, 'title')).textContent = b[bar[0]] + ' ' + bar[0];
-        svg.appendChild(r);
-      });
-      if (i % 5 === 4 || i === MINUTES - 1) {
-        var label = document.createElementNS(ns, 'text');
-        label.setAttribute('x', x);
-        label.setAttribute('y', 136);
-        label.textContent = i === MINUTES - 1 ? 'now' : '-' + (MINUTES - 1 - i) + 'm';
-        svg.appendChild(label);
-      }
-    }
-    var axis = document.createElementNS(ns, 'text');
-    axis.setAttribute('x', 2);
-    axis.setAttribute('y', 9);
-    axis.textContent = 'max ' + max;
-    svg.appendChild(axis);
-  }
-
   function describe(type, data) {
     data = data || {};
     if (type.indexOf('webhook.') === 0) {
@@ -319,61 +227,43 @@
     if (complete) { loadStats(); }
   }
 
+  var chart = P.deliveryChart($('chart'));
+  var events = P.eventList($('feed'), $('event-count'));
+
   function onEvent(message) {
-    var body = message.body || {};
-    var type = body.type || 'unknown';
-    var at = body.timestamp ? new Date(body.timestamp) : new Date();
-    if (isNaN(at.getTime())) { at = new Date(); }
+    var e = P.eventOf(message);
+    var body = e.body, type = e.type, at = e.at;
     if (type === 'bulk.progress') {
       onProgress(body.data || body, at);
       return;
     }
-    var feed = $('feed');
-    feed.insertBefore(el('li', { className: 'event', dataset: { type: type, org: body.organizationId || '' } }, [
+    events.add(el('li', { className: 'event', dataset: { type: type, org: body.organizationId || '' } }, [
       el('span', { className: 'time', text: at.toLocaleTimeString() }),
       el('span', { className: 'type', text: type }),
       el('span', { className: 'org', text: body.organizationId || '' }),
       el('span', { className: 'detail', text: describe(type, body.data) })
-    ]), feed.firstChild);
-    while (feed.children.length > MAX_FEED) { feed.removeChild(feed.lastChild); }
-    state.events++;
-    $('event-count').textContent = '(' + state.events + ')';
-    document.body.dataset.events = String(state.events);
-    if (type === 'webhook.delivered' || type === 'webhook.failed') {
-      var m = minuteOf(at);
-      var b = state.buckets[m] || (state.buckets[m] = { delivered: 0, failed: 0 });
-      b[type === 'webhook.delivered' ? 'delivered' : 'failed']++;
-      drawChart();
-    }
+    ]));
+    chart.count(type, at);
   }
 
   function disconnect() {
-    if (state.eb) {
-      var eb = state.eb;
-      state.eb = null;
-      eb.enableReconnect(false);
-      eb.close();
+    if (state.feed) {
+      state.feed.close();
+      state.feed = null;
     }
   }
 
   function connect() {
     disconnect();
-    setConnection('live feed: connecting…', false, 'connecting');
-    var eb = new EventBus('/api/webhook-socket.io', { vertxbus_ping_interval: 5000 });
-    state.eb = eb;
-    eb.enableReconnect(true);
-    eb.onopen = function () {
-      eb.registerHandler('webhooks.admin', { 'Authorization': 'Bearer ' + state.token }, function (err, message) {
-        if (err) { setConnection('live feed: refused', false, 'refused'); return; }
-        onEvent(message);
-      });
-      setConnection('live feed: every organization', true, 'connected');
-    };
-    eb.onclose = function () { if (state.eb === eb) { setConnection('live feed: reconnecting…', false, 'disconnected'); } };
-    eb.onerror = function (err) {
-      setConnection('live feed: refused', false, 'refused');
-      showError('The live feed refused this token (' + (err && (err.body || err.message) || 'error') + ').');
-    };
+    state.feed = P.liveFeed({
+      address: 'webhooks.admin',
+      token: state.token,
+      connected: 'live feed: every organization',
+      onMessage: onEvent,
+      onError: function (err) {
+        showError('The live feed refused this token (' + (err && (err.body || err.message) || 'error') + ').');
+      }
+    });
   }
 
   // ------------------------------------------------------------------ start
@@ -447,22 +337,13 @@
   $('retry-init').addEventListener('click', function () { bulk($('retry-init'), '/retry-failed-initializations', 'Retry failed initializations'); });
   $('update-all').addEventListener('click', function () { bulk($('update-all'), '/update-all-endpoints', 'Update all endpoints'); });
   $('refresh').addEventListener('click', function () { loadStats(); loadStatus(); });
-  setInterval(drawChart, 30000);
-  drawChart();
 
-  // #token=…: the fragment never reaches a server (no request line, no log, no Referer); it is taken out
-  // of the address bar (and history) at once and kept in memory only
-  var params = new URLSearchParams(location.hash.replace(/^#/, ''));
-  if (location.hash) { history.replaceState(null, '', location.pathname + location.search); }
-  var fromLink = params.get('token');
-  if (params.get('org')) { $('org').value = params.get('org'); }
-  params = null;
-  window.addEventListener('hashchange', function () {
-    if (/(^#|&)token=/.test(location.hash)) { location.reload(); }
-  });
-  if (fromLink) {
-    start(fromLink);
+  // #token=…&org=…: out of the address bar at once, the token kept in memory only (see pages.js)
+  var link = P.fromFragment();
+  if (link.org) { $('org').value = link.org; }
+  if (link.token) {
+    start(link.token);
   } else {
     document.body.dataset.state = 'signed-out';
   }
-}());
+}(window.WebhookPages));

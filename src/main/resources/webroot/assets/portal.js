@@ -2,16 +2,14 @@
  * Opened by the link of POST /organizations/{org}/portal-access: /portal#token=… (the fragment
  * never reaches a server). The token is kept in this closure only (no storage, no cookie) and
  * taken out of the address bar at once. Everything goes through the REST API and the SockJS
- * bridge with that token. No framework, no outside host, no inline script. */
-(function () {
+ * bridge with that token. What it shares with the dashboard (the REST call, the fragment, the live feed,
+ * the chart, DOM helpers) is in pages.js. No framework, no outside host, no inline script. */
+(function (P) {
   'use strict';
 
-  var BASE = '/api/webhooks';
-  var MINUTES = 15;
-  var MAX_FEED = 200;
   var PAGE = 25;
 
-  var $ = function (id) { return document.getElementById(id); };
+  var $ = P.$, el = P.el, clear = P.clear, when = P.when, setConnection = P.setConnection;
 
   var state = {
     token: null,
@@ -24,26 +22,11 @@
     openEndpoint: null,        // id of the endpoint whose detail is shown
     openMessage: null,         // id of the message whose detail is shown
     secretShown: false,
-    eb: null,
-    buckets: {},
-    events: 0,
+    feed: null,
     fatal: false
   };
 
   // ------------------------------------------------------------------ small helpers
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    if (attrs) {
-      Object.keys(attrs).forEach(function (k) {
-        var v = attrs[k];
-        if (v == null || v === false) { return; }
-        if (k === 'text') { node.textContent = String(v); } else if (k === 'className') { node.className = v; } else if (k.indexOf('on') === 0) { node.addEventListener(k.substring(2), v); } else if (k === 'dataset') { Object.keys(v).forEach(function (d) { node.dataset[d] = v[d]; }); } else { node.setAttribute(k, v === true ? '' : String(v)); }
-      });
-    }
-    (children || []).forEach(function (c) { if (c != null) { node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); } });
-    return node;
-  }
 
   /** Each cell names its column (data-label), which narrow screens show as the table stacks into cards. */
   function labelCells(table) {
@@ -51,14 +34,6 @@
     Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
       Array.prototype.forEach.call(row.cells, function (td, i) { if (td.colSpan === 1 && names[i]) { td.dataset.label = names[i]; } });
     });
-  }
-
-  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } return node; }
-
-  function when(iso) {
-    if (!iso) { return ''; }
-    var d = new Date(iso);
-    return isNaN(d.getTime()) ? String(iso) : d.toLocaleString();
   }
 
   function pretty(value) {
@@ -94,43 +69,20 @@
     document.body.dataset.state = 'refused';
     $('tabs').hidden = true;
     Array.prototype.forEach.call(document.querySelectorAll('.view'), function (v) { v.hidden = true; });
-    if (state.eb) { state.eb.enableReconnect(false); state.eb.close(); state.eb = null; }
+    if (state.feed) { state.feed.close(); state.feed = null; }
     setConnection('live feed: off', false, 'disconnected');
   }
 
   var EXPIRED = 'This portal link has expired or is not valid. Ask for a new link to manage your webhooks.';
 
-  /** One REST call with the portal token; rejects with an Error carrying status and problem details. */
-  function api(method, path, body) {
-    var headers = { 'Authorization': 'Bearer ' + state.token, 'Accept': 'application/json, application/problem+json' };
-    var init = { method: method, headers: headers, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' };
-    if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    return fetch(BASE + path, init).then(function (res) {
-      return res.text().then(function (text) {
-        var parsed = null;
-        if (text) { try { parsed = JSON.parse(text); } catch (e) { parsed = null; } }
-        if (res.status === 401) {
-          fatal(EXPIRED);
-        }
-        if (!res.ok) {
-          var detail = parsed && (parsed.detail || parsed.title) || ('HTTP ' + res.status);
-          if (parsed && Array.isArray(parsed.errors) && parsed.errors.length) {
-            detail += ' (' + parsed.errors.map(function (e) { return (e.pointer || '') + ' ' + (e.message || ''); }).join('; ') + ')';
-          }
-          var err = new Error(detail);
-          err.status = res.status;
-          err.problem = parsed;
-          throw err;
-        }
-        return parsed;
-      });
-    });
-  }
+  /** One REST call with the portal token (see pages.js); a 401 replaces the page with its notice. */
+  var api = P.rest({
+    token: function () { return state.token; },
+    unauthorized: function () { fatal(EXPIRED); },
+    fieldErrors: true
+  });
 
-  function org(path) { return '/organizations/' + encodeURIComponent(state.org) + path; }
+  function org(path) { return P.orgPath(state.org, path); }
   function q(params) {
     var parts = [];
     Object.keys(params).forEach(function (k) {
@@ -587,55 +539,6 @@
 
   // ------------------------------------------------------------------ live feed and chart
 
-  function setConnection(text, on, key) {
-    var node = $('connection');
-    node.textContent = text;
-    node.className = 'badge ' + (on ? 'on' : 'off');
-    node.dataset.state = key;
-    document.body.dataset.live = key;
-  }
-
-  function minuteOf(date) { return Math.floor(date.getTime() / 60000); }
-
-  function drawChart() {
-    var svg = $('chart');
-    var ns = 'http://www.w3.org/2000/svg';
-    var now = minuteOf(new Date());
-    var max = 1;
-    var i, b;
-    for (i = 0; i < MINUTES; i++) { b = state.buckets[now - i]; if (b) { max = Math.max(max, b.delivered + b.failed); } }
-    clear(svg);
-    var slot = 420 / MINUTES, height = 120;
-    for (i = 0; i < MINUTES; i++) {
-      b = state.buckets[now - (MINUTES - 1 - i)] || { delivered: 0, failed: 0 };
-      var x = i * slot + 4;
-      var hd = height * b.delivered / max, hf = height * b.failed / max;
-      [['delivered', hd, height - hd], ['failed', hf, height - hd - hf]].forEach(function (bar) {
-        if (bar[1] <= 0) { return; }
-        var r = document.createElementNS(ns, 'rect');
-        r.setAttribute('class', bar[0]);
-        r.setAttribute('x', x);
-        r.setAttribute('y', bar[2]);
-        r.setAttribute('width', slot - 8);
-        r.setAttribute('height', bar[1]);
-        r.appendChild(document.createElementNS(ns, 'title')).textContent = b[bar[0]] + ' ' + bar[0];
-        svg.appendChild(r);
-      });
-      if (i % 5 === 4 || i === MINUTES - 1) {
-        var label = document.createElementNS(ns, 'text');
-        label.setAttribute('x', x);
-        label.setAttribute('y', 136);
-        label.textContent = i === MINUTES - 1 ? 'now' : '-' + (MINUTES - 1 - i) + 'm';
-        svg.appendChild(label);
-      }
-    }
-    var axis = document.createElementNS(ns, 'text');
-    axis.setAttribute('x', 2);
-    axis.setAttribute('y', 9);
-    axis.textContent = 'max ' + max;
-    svg.appendChild(axis);
-  }
-
   function describe(type, data) {
     data = data || {};
     if (type.indexOf('webhook.') === 0) {
@@ -647,27 +550,19 @@
     return [data.url, data.id || data.endpointId, data.disabled === true ? 'disabled' : null, data.reason].filter(Boolean).join(' · ');
   }
 
+  var chart = P.deliveryChart($('chart'));
+  var events = P.eventList($('feed'), $('event-count'));
+
   function onEvent(message) {
-    var body = message.body || {};
-    var type = body.type || 'unknown';
-    var at = body.timestamp ? new Date(body.timestamp) : new Date();
-    if (isNaN(at.getTime())) { at = new Date(); }
-    var data = body.data || {};
-    var feed = $('feed');
-    feed.insertBefore(el('li', { className: 'event', dataset: { type: type, messageId: data.messageId || '', endpointId: data.endpointId || '' } }, [
+    var e = P.eventOf(message);
+    var type = e.type, at = e.at;
+    var data = e.body.data || {};
+    events.add(el('li', { className: 'event', dataset: { type: type, messageId: data.messageId || '', endpointId: data.endpointId || '' } }, [
       el('span', { className: 'time', text: at.toLocaleTimeString() }),
       el('span', { className: 'type', text: type }),
       el('span', { className: 'detail', text: describe(type, data) })
-    ]), feed.firstChild);
-    while (feed.children.length > MAX_FEED) { feed.removeChild(feed.lastChild); }
-    state.events++;
-    $('event-count').textContent = '(' + state.events + ')';
-    document.body.dataset.events = String(state.events);
-    if (type === 'webhook.delivered' || type === 'webhook.failed') {
-      var m = minuteOf(at);
-      var b = state.buckets[m] || (state.buckets[m] = { delivered: 0, failed: 0 });
-      b[type === 'webhook.delivered' ? 'delivered' : 'failed']++;
-      drawChart();
+    ]));
+    if (chart.count(type, at)) {
       if (state.openMessage && (data.messageId === state.openMessage)) { loadMessageAttempts().catch(function () {}); }
       if (state.openEndpoint && data.endpointId === state.openEndpoint) { loadEndpointAttempts(); }
     } else if (type.indexOf('endpoint.') === 0) {
@@ -676,44 +571,24 @@
   }
 
   function connect() {
-    var eb = new EventBus('/api/webhook-socket.io', { vertxbus_ping_interval: 5000 });
-    state.eb = eb;
-    eb.enableReconnect(true);
-    var address = 'webhooks.org.' + state.org;
-    setConnection('live feed: connecting…', false, 'connecting');
-    eb.onopen = function () {
-      eb.registerHandler(address, { 'Authorization': 'Bearer ' + state.token }, function (err, message) {
-        if (err) {
-          setConnection('live feed: refused', false, 'refused');
-          return;
-        }
-        onEvent(message);
-      });
-      setConnection('live feed: on', true, 'connected');
-    };
-    eb.onclose = function () { if (state.eb === eb) { setConnection('live feed: reconnecting…', false, 'disconnected'); } };
-    eb.onerror = function () {
-      setConnection('live feed: refused', false, 'refused');
-      // a refused register usually means the token expired: the next REST call says so for sure
-      if (!state.fatal) { api('GET', org('/endpoints' + q({ limit: 1 }))).catch(function () {}); }
-    };
+    state.feed = P.liveFeed({
+      address: 'webhooks.org.' + state.org,
+      token: state.token,
+      connected: 'live feed: on',
+      onMessage: onEvent,
+      onError: function () {
+        // a refused register usually means the token expired: the next REST call says so for sure
+        if (!state.fatal) { api('GET', org('/endpoints' + q({ limit: 1 }))).catch(function () {}); }
+      }
+    });
   }
 
   // ------------------------------------------------------------------ start
 
-  var params = new URLSearchParams(location.hash.replace(/^#/, ''));
-  // out of the address bar (and so out of history, bookmarks and any Referer) before anything else
-  history.replaceState(null, '', location.pathname + location.search);
-  state.token = params.get('token');
-  var wanted = params.get('org');
-  params = null;
-
-  drawChart();
-  setInterval(drawChart, 30000);
-  // a new link opened in this tab changes only the fragment: start over with its token
-  window.addEventListener('hashchange', function () {
-    if (/(^#|&)token=/.test(location.hash)) { location.reload(); }
-  });
+  // #token=…&org=…: out of the address bar at once, the token kept in memory only (see pages.js)
+  var link = P.fromFragment();
+  state.token = link.token;
+  var wanted = link.org;
 
   function begin(organization) {
     state.org = organization;
@@ -743,4 +618,4 @@
       if (err.status !== 401) { fatal('The service cannot be reached just now (' + err.message + '). Reload the page to try again.'); }
     });
   }
-}());
+}(window.WebhookPages));

@@ -244,7 +244,7 @@ class HttpContractTest {
     while (m.find()) {
       scripts.add(m.group(1));
     }
-    assertThat(scripts).contains("/assets/vendor/vertx-eventbus.js", "/assets/dashboard.js")
+    assertThat(scripts).containsSubsequence("/assets/vendor/vertx-eventbus.js", "/assets/pages.js", "/assets/dashboard.js")
       .anyMatch(s -> s.contains("sockjs"));
     for (String script : scripts) {
       HttpResponse<Buffer> asset = anonymous(script);

@@ -183,7 +183,7 @@ class PortalBrowserTest {
     assertThat(page.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
     assertThat(page.getHeader("Referrer-Policy")).isEqualTo("no-referrer");
     assertThat(page.bodyAsString()).doesNotContainPattern("<script>|<script [^>]*>[^<]+</script>|\\son[a-z]+=|(src|href|action)=\"(https?:)?//");
-    for (String path : List.of("/", "/assets/portal.js", "/assets/portal.css")) {
+    for (String path : List.of("/", "/assets/pages.js", "/assets/portal.js", "/assets/portal.css")) {
       HttpResponse<Buffer> r = block(client.get(service.port(), "127.0.0.1", path).send());
       assertThat(r.statusCode()).as(path).isEqualTo(200);
       assertThat(r.getHeader("X-Content-Type-Options")).as(path).isEqualTo("nosniff");
