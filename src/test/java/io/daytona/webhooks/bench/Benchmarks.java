@@ -114,6 +114,12 @@ public final class Benchmarks {
       log("wrote the built-in delivery's section of " + output);
       return;
     }
+    if ("large".equals(System.getProperty("bench.only"))) {
+      // likewise only the large payloads' section
+      writeLargeSection(output, new LargePayloadBenchmark(this, vertx, standIn).run("bench/run.sh -Dbench.only=large"));
+      log("wrote the large payloads' section of " + output);
+      return;
+    }
     if ("rest".equals(System.getProperty("bench.only"))) {
       log(restAndResources());
       return;
@@ -158,8 +164,14 @@ public final class Benchmarks {
     String builtinSection = builtin.run("bench/run.sh");
     raw.put("builtin", builtin.raw);
 
+    standIn.reset();
+    LargePayloadBenchmark large = new LargePayloadBenchmark(this, vertx, standIn);
+    String largeSection = large.run("bench/run.sh");
+    raw.put("large", large.raw);
+
     writeReport(output, pipeline, rest, drain);
     BuiltinBenchmark.writeSection(output, builtinSection);
+    writeLargeSection(output, largeSection);
     await(standIn.stop());
     await(vertx.close());
   }
@@ -760,6 +772,11 @@ public final class Benchmarks {
 
   // ---------------------------------------------------------------------------------- helpers
 
+  /** Replaces the large payloads' section of {@code output} (between its markers), or appends it. */
+  private static void writeLargeSection(Path output, String section) throws IOException {
+    BuiltinBenchmark.writeSection(output, LargePayloadBenchmark.START, LargePayloadBenchmark.END, section);
+  }
+
   /**
    * Starts the service as the README runs it, through {@code bin/webhook-service}: its JVM options
    * ({@code -Dbench.serviceJvm="..."} replaces them, e.g. {@code -Xmx256m} alone) and its class-data
@@ -907,6 +924,7 @@ public final class Benchmarks {
     | resident memory ≤ 300 MB under load | see the resources table |
     | ready in ≤ 2 s with an external database | see the resources table |
     | backlog drain rate flat (±20 %) from 1,000 to 100,000 queued events | see the drain table |
+    | 200 `/send` of 250 KiB payloads during a Svix outage, then recovery: peak resident memory ≤ 300 MB, nothing lost | see "Large payloads during a Svix outage" (`-Dbench.only=large`) |
     """;
 
   private static <T> T await(Future<T> future) throws Exception {

@@ -112,12 +112,20 @@ final class BuiltinBenchmark {
 
   /** Replaces the section between the markers in {@code file} (appends it when the file has none). */
   static void writeSection(Path file, String section) throws IOException {
+    writeSection(file, START, END, section);
+  }
+
+  /**
+   * Replaces what lies between the markers {@code startMarker} and {@code endMarker} in {@code file}, the
+   * markers included, by {@code section} (which carries them); appends it when the file has none.
+   */
+  static void writeSection(Path file, String startMarker, String endMarker, String section) throws IOException {
     String text = Files.exists(file) ? Files.readString(file) : "";
-    int start = text.indexOf(START);
-    int end = text.indexOf(END);
+    int start = text.indexOf(startMarker);
+    int end = text.indexOf(endMarker);
     String out;
     if (start >= 0 && end > start) {
-      int after = end + END.length();
+      int after = end + endMarker.length();
       if (after < text.length() && text.charAt(after) == '\n') {
         after++;
       }
