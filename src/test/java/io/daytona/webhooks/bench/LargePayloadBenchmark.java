@@ -62,6 +62,13 @@ final class LargePayloadBenchmark {
   private static final long OUTAGE_AFTER_MS = Long.getLong("bench.largeOutageAfterMs", 5_000);
   private static final long TARGET_MB = 300;
   private static final String EVENT_TYPE = "bench.large";
+  /** The service's JVM options when {@code -Dbench.serviceJvm} replaces bin/webhook-service's (else empty). */
+  private static final String SERVICE_JVM = System.getProperty("bench.serviceJvm", "").trim();
+  /**
+   * With {@code -Dbench.serviceJvm="... -XX:NativeMemoryTracking=summary"} the service's native memory summary
+   * ({@code jcmd <pid> VM.native_memory summary}) is taken at the end of each phase: where resident memory goes.
+   */
+  private static final boolean NMT = SERVICE_JVM.contains("NativeMemoryTracking");
 
   private final Benchmarks bench;
   private final Vertx vertx;
@@ -141,12 +148,14 @@ final class LargePayloadBenchmark {
         attempts, acceptedMicros, accepted, otherStatus));
       double intakeSeconds = (System.nanoTime() - intakeStart) / 1e9;
       long intakePeakKb = phasePeak.getAndSet(0);
+      diagnose(pid, "after accepting");
       Benchmarks.log(String.format(Locale.ROOT, "large: %d accepted in %.1f s during the outage, %d attempts, "
         + "peak RSS %d MB", accepted.size(), intakeSeconds, attempts.values().stream().mapToInt(List::size).sum(),
         intakePeakKb / 1024));
       // the outage goes on for a while: the dispatcher claims the rows and fails to reach Svix
       Thread.sleep(OUTAGE_AFTER_MS);
       long outagePeakKb = phasePeak.getAndSet(0);
+      diagnose(pid, "at the end of the outage");
       int createdDuringOutage = standIn.messageCount();
 
       // ---- recovery
@@ -159,8 +168,9 @@ final class LargePayloadBenchmark {
       // anything sent twice would arrive by now: the service has nothing left to send
       Thread.sleep(2_000);
       long drainPeakKb = phasePeak.get();
+      diagnose(pid, "after the drain");
       long hwmKb = hwmKb(pid);
-      String histogram = Long.max(hwmKb, rssPeak.get()) / 1024 > TARGET_MB ? histogram(pid) : null;
+      String histogram = Long.max(hwmKb, rssPeak.get()) / 1024 > TARGET_MB || NMT ? histogram(pid) : null;
 
       // ---- what arrived
       List<StoredMessage> messages = standIn.allMessages().stream()
@@ -208,7 +218,7 @@ final class LargePayloadBenchmark {
         raw.put("heapHistogramTop", histogram);
       }
       Files.createDirectories(Path.of("bench/results"));
-      Files.writeString(Path.of("bench/results/large.json"), raw.encodePrettily());
+      Files.writeString(Path.of(NMT ? "bench/results/large-nmt.json" : "bench/results/large.json"), raw.encodePrettily());
       Benchmarks.log("large: " + raw.encode());
       return section(command);
     } finally {
@@ -323,13 +333,30 @@ final class LargePayloadBenchmark {
 
   /** The top of the service's heap histogram ({@code jcmd <pid> GC.class_histogram}), when over the target. */
   private static String histogram(long pid) {
+    return jcmd(pid, "GC.class_histogram").lines().limit(25).collect(Collectors.joining("\n"));
+  }
+
+  /** With NMT on: the service's native memory summary, heap and resident memory now, kept under {@code phase}. */
+  private void diagnose(long pid, String phase) {
+    if (!NMT) {
+      return;
+    }
+    String summary = jcmd(pid, "VM.native_memory", "summary");
+    JsonObject d = new JsonObject().put("rssKb", Benchmarks.rssKb(pid)).put("hwmKb", hwmKb(pid))
+      .put("heapInfo", jcmd(pid, "GC.heap_info")).put("nativeMemorySummary", summary);
+    raw.put("diagnosis " + phase, d);
+    Benchmarks.log("large, " + phase + ": RSS " + d.getLong("rssKb") / 1024 + " MB\n" + summary);
+  }
+
+  private static String jcmd(long pid, String... command) {
     try {
-      Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-      Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.class_histogram")
-        .redirectErrorStream(true).start();
+      List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+        Long.toString(pid)));
+      cmd.addAll(List.of(command));
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       p.waitFor(60, TimeUnit.SECONDS);
-      return out.lines().limit(25).collect(Collectors.joining("\n"));
+      return out;
     } catch (IOException | InterruptedException e) {
       return "jcmd failed: " + e;
     }
@@ -352,8 +379,11 @@ final class LargePayloadBenchmark {
       .append("Made by `").append(command).append("` on ").append(ZonedDateTime.now().withNano(0)).append(" (")
       .append(Benchmarks.machine()).append("; PostgreSQL ")
       .append(TestDatabase.serverUrl().contains("127.0.0.1") ? "embedded, fsync and synchronous_commit on" : "external")
-      .append("). Raw results: `bench/results/large.json`. The service jar runs in its own process through ")
-      .append("`bin/webhook-service` (its JVM options: Serial GC, `-Xmx128m`, `-XX:+ExitOnOutOfMemoryError`), ")
+      .append("). Raw results: `bench/results/").append(NMT ? "large-nmt.json" : "large.json")
+      .append("`. The service jar runs in its own process through ")
+      .append("`bin/webhook-service` (")
+      .append(SERVICE_JVM.isEmpty() ? "its JVM options: Serial GC, `-Xmx128m`" : "JVM options `" + SERVICE_JVM + "`")
+      .append(", `-XX:+ExitOnOutOfMemoryError`), ")
       .append("the Svix provider pointed at the in-test stand-in, every other setting at its default ")
       .append("(`OUTBOX_INTAKE_QUEUE_BYTES` 32 MiB, `OUTBOX_MEMORY_BUDGET_BYTES` 16 MiB). The stand-in refuses ")
       .append("connections from before the service starts. ").append(EVENTS).append(" `POST /send` with distinct ")
@@ -369,9 +399,9 @@ final class LargePayloadBenchmark {
       .append("`VmHWM` is the kernel's high-water mark of it (`/proc/<pid>/status`).\n\n")
       .append("| measurement | value |\n|---|---|\n")
       .append(String.format(Locale.ROOT, "| `/send` answers (every attempt) | %s |%n", statuses))
-      .append(String.format(Locale.ROOT, "| events accepted (202) | %d of %d, %d of them after a 503/429 (Retry-After: %s s) |%n",
+      .append(String.format(Locale.ROOT, "| events accepted (202) | %d of %d, %d of them after a 503/429%s |%n",
         raw.getInteger("accepted"), EVENTS, raw.getLong("eventsRetried"),
-        raw.getString("retryAfterSeconds").isEmpty() ? "none" : raw.getString("retryAfterSeconds")))
+        raw.getString("retryAfterSeconds").isEmpty() ? "" : " (Retry-After: " + raw.getString("retryAfterSeconds") + " s)"))
       .append(String.format(Locale.ROOT, "| `/send` latency of the 202s | p50 %s ms, p99 %s ms, max %s ms |%n",
         ms(acceptedMs, "p50"), ms(acceptedMs, "p99"), ms(acceptedMs, "max")))
       .append(refusedMs.getInteger("count") == 0 ? "" : String.format(Locale.ROOT,
@@ -402,7 +432,7 @@ final class LargePayloadBenchmark {
       .append(String.format(Locale.ROOT, "| no duplicates | %d | %s |%n", raw.getLong("duplicates"),
         noDuplicates ? "yes" : "**no**"));
     if (raw.containsKey("heapHistogramTop")) {
-      out.append("\nThe service's heap at the end (`jcmd <pid> GC.class_histogram`, top):\n\n```\n")
+      out.append("\nThe service's live heap after the drain (`jcmd <pid> GC.class_histogram`, top):\n\n```\n")
         .append(raw.getString("heapHistogramTop")).append("\n```\n");
     }
     return out.append("\n").append(END).append("\n").toString();
