@@ -338,14 +338,41 @@ final class LargePayloadBenchmark {
 
   /** With NMT on: the service's native memory summary, heap and resident memory now, kept under {@code phase}. */
   private void diagnose(long pid, String phase) {
+    raw.put("resident " + phase, residentKb(pid));
     if (!NMT) {
       return;
     }
     String summary = jcmd(pid, "VM.native_memory", "summary");
     JsonObject d = new JsonObject().put("rssKb", Benchmarks.rssKb(pid)).put("hwmKb", hwmKb(pid))
       .put("heapInfo", jcmd(pid, "GC.heap_info")).put("nativeMemorySummary", summary);
+    if (phase.equals("after the drain")) {
+      // how much of the resident memory NMT does not account for is memory the C library keeps after it was freed
+      d.put("trimNativeHeap", jcmd(pid, "System.trim_native_heap")).put("rssAfterTrimKb", Benchmarks.rssKb(pid))
+        .put("residentAfterTrimKb", residentKb(pid));
+    }
     raw.put("diagnosis " + phase, d);
     Benchmarks.log("large, " + phase + ": RSS " + d.getLong("rssKb") / 1024 + " MB\n" + summary);
+  }
+
+  /**
+   * The process's resident memory now by kind, in KiB ({@code /proc/<pid>/status}): {@code RssAnon} (heap,
+   * metaspace, code, thread stacks, malloc), {@code RssFile} (mapped files: libjvm.so and the other libraries,
+   * the class-data archive) and {@code RssShmem}.
+   */
+  static JsonObject residentKb(long pid) {
+    JsonObject out = new JsonObject();
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        for (String key : List.of("VmRSS", "RssAnon", "RssFile", "RssShmem")) {
+          if (line.startsWith(key + ":")) {
+            out.put(key, Long.parseLong(line.replaceAll("[^0-9]", "")));
+          }
+        }
+      }
+    } catch (IOException | NumberFormatException ignored) {
+      // process gone
+    }
+    return out;
   }
 
   private static String jcmd(long pid, String... command) {
@@ -421,6 +448,10 @@ final class LargePayloadBenchmark {
       .append(String.format(Locale.ROOT, "| resident memory: idle (ready) / peak while accepting / peak in the rest of the outage / peak draining | %d / %d / %d / %d MB |%n",
         raw.getLong("rssIdleKb") / 1024, raw.getLong("rssPeakIntakeKb") / 1024, raw.getLong("rssPeakOutageKb") / 1024,
         raw.getLong("rssPeakDrainKb") / 1024))
+      .append(String.format(Locale.ROOT, "| resident memory at the end of each phase (accepting / outage / drain): anonymous + file-backed | %s |%n",
+        String.join(" / ", List.of("after accepting", "at the end of the outage", "after the drain").stream()
+          .map(phase -> raw.getJsonObject("resident " + phase)).map(r -> String.format(Locale.ROOT, "%d + %d MB",
+            r.getLong("RssAnon", 0L) / 1024, r.getLong("RssFile", 0L) / 1024)).toList())))
       .append(String.format(Locale.ROOT, "| peak resident memory, whole run: `VmHWM` / highest sample | %d / %d MB |%n",
         raw.getLong("vmHwmKb") / 1024, raw.getLong("rssPeakSampledKb") / 1024))
       .append("\n| target | measured | holds? |\n|---|---|---|\n")
