@@ -91,13 +91,21 @@ public final class Benchmarks {
    * start instant comes from the boot time and was 0.6 s early on this machine).
    */
   private final Map<Long, Long> launchedAt = new ConcurrentHashMap<>();
+  /** The file each service process writes its output to, by pid. */
+  private final Map<Long, Path> serviceLogs = new ConcurrentHashMap<>();
   private SvixStandIn standIn;
 
   public static void main(String[] args) throws Exception {
     // PostgreSQL flushes each commit to disk, as in production (the tests' server does not)
     // (-Dwebhooks.test.durableDatabase=false measures without, for comparison)
     System.setProperty(TestDatabase.DURABLE_PROPERTY, System.getProperty(TestDatabase.DURABLE_PROPERTY, "true"));
-    new Benchmarks().run(Path.of(args.length > 0 ? args[0] : "BENCHMARKS.md"));
+    try {
+      new Benchmarks().run(Path.of(args.length > 0 ? args[0] : "BENCHMARKS.md"));
+    } catch (Exception e) {
+      // the Vert.x threads would keep this JVM (and its embedded PostgreSQL) running
+      e.printStackTrace();
+      System.exit(1);
+    }
     System.exit(0);
   }
 
@@ -798,11 +806,18 @@ public final class Benchmarks {
     pb.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + File.pathSeparator
       + System.getenv().getOrDefault("PATH", ""));
     pb.environment().putAll(env);
-    pb.redirectErrorStream(true).redirectOutput(Files.createTempFile("bench-service", ".log").toFile());
+    Path log = Files.createTempFile("bench-service", ".log");
+    pb.redirectErrorStream(true).redirectOutput(log.toFile());
     long launched = System.nanoTime();
     Process process = pb.start();
     launchedAt.put(process.pid(), launched);
+    serviceLogs.put(process.pid(), log);
     return process;
+  }
+
+  /** Where a process {@link #startJar} started writes its output. */
+  Path serviceLog(Process process) {
+    return serviceLogs.get(process.pid());
   }
 
   /** Seconds from the launch of the process to its first 200 on {@code /health/ready}. */

@@ -144,10 +144,17 @@ final class LargePayloadBenchmark {
       AtomicInteger otherStatus = new AtomicInteger();
       long intakeStart = System.nanoTime();
       WebClient c = client;
-      awaitAll(EVENTS, IN_FLIGHT, i -> sendUntilAccepted(c, token, orgs[i % ORGS], eventIds.get(i), bodies.get(i),
-        attempts, acceptedMicros, accepted, otherStatus));
+      awaitAll(EVENTS, IN_FLIGHT, i -> sendUntilAccepted(c, service, token, orgs[i % ORGS], eventIds.get(i),
+        bodies.get(i), attempts, acceptedMicros, accepted, otherStatus));
       double intakeSeconds = (System.nanoTime() - intakeStart) / 1e9;
       long intakePeakKb = phasePeak.getAndSet(0);
+      if (!service.isAlive()) {
+        Path log = bench.serviceLog(service);
+        List<String> lines = Files.readAllLines(log);
+        throw new IllegalStateException(String.format(Locale.ROOT, "the service exited with %d while accepting, "
+          + "%d of %d events accepted, peak resident memory %d MB; last line of its log (%s): %s", service.exitValue(),
+          accepted.size(), EVENTS, rssPeak.get() / 1024, log, lines.isEmpty() ? "" : lines.get(lines.size() - 1)));
+      }
       diagnose(pid, "after accepting");
       Benchmarks.log(String.format(Locale.ROOT, "large: %d accepted in %.1f s during the outage, %d attempts, "
         + "peak RSS %d MB", accepted.size(), intakeSeconds, attempts.values().stream().mapToInt(List::size).sum(),
@@ -234,11 +241,13 @@ final class LargePayloadBenchmark {
 
   /**
    * Sends one event until it is accepted: a 503 or 429 is sent again after its {@code Retry-After} (1 s when it
-   * has none), as a client of the API would; any other answer counts in {@code otherStatus} and ends the event.
+   * has none), as a client of the API would, and so is a request that got no answer (1 s later), while the service
+   * runs; any other answer counts in {@code otherStatus} and ends the event.
    */
-  private Future<Void> sendUntilAccepted(WebClient client, String token, String org, String eventId, Buffer body,
-                                         Map<String, List<Attempt>> attempts, Map<String, Long> acceptedMicros,
-                                         Set<String> accepted, AtomicInteger otherStatus) {
+  private Future<Void> sendUntilAccepted(WebClient client, Process service, String token, String org, String eventId,
+                                         Buffer body, Map<String, List<Attempt>> attempts,
+                                         Map<String, Long> acceptedMicros, Set<String> accepted,
+                                         AtomicInteger otherStatus) {
     Promise<Void> done = Promise.promise();
     long firstTry = System.nanoTime();
     List<Attempt> mine = new ArrayList<>();
@@ -253,7 +262,11 @@ final class LargePayloadBenchmark {
             synchronized (mine) {
               mine.add(new Attempt(-1, micros, -1));
             }
-            vertx.setTimer(1_000, t -> attempt[0].run());
+            if (service.isAlive()) {
+              vertx.setTimer(1_000, t -> attempt[0].run());
+            } else {
+              done.fail("the service exited");
+            }
             return;
           }
           HttpResponse<Buffer> r = ar.result();
