@@ -9,7 +9,12 @@
 # -Dbench.only=pipeline (durable and non-durable runs only), ceilings (the SDK and PostgreSQL ceilings),
 # rest (REST and start-up), drain (backlog drains) or builtin (the built-in delivery: throughput against a bare
 # HttpClient, isolation from a slow endpoint, memory draining 100,000 deliveries; replaces only its own section of
-# BENCHMARKS.md, between <!-- builtin:start --> and <!-- builtin:end -->, which the full run writes too),
+# BENCHMARKS.md, between <!-- builtin:start --> and <!-- builtin:end -->, which the full run writes too)
+# or large (200 /send of 250 KiB payloads during a Svix outage, then recovery: the service jar's peak resident
+# memory, nothing lost, no duplicates; likewise replaces only its section, between <!-- large:start --> and
+# <!-- large:end -->), -Dbench.largeEvents=N (default 200), -Dbench.largeInFlight=N (default 32),
+# -Dbench.largeOrgs=N (default 4), -Dbench.largePayloadBytes=N (default 256000),
+# -Dbench.largeOutageAfterMs=N (how long Svix stays away after the last 202, default 5000),
 # -Dbench.builtinEvents=N (default 20000), -Dbench.builtinDrain=N (default 100000), -Dbench.builtinPairs=N (default 2),
 # -Dbench.serviceJvm="<JVM options>" (instead of bin/webhook-service's), -Dbench.outboxBatch=N (drain service),
 # -Dbench.outboxConcurrency=N and -Dbench.svixThreads=N (durable run).

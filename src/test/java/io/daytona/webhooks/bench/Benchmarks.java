@@ -91,13 +91,21 @@ public final class Benchmarks {
    * start instant comes from the boot time and was 0.6 s early on this machine).
    */
   private final Map<Long, Long> launchedAt = new ConcurrentHashMap<>();
+  /** The file each service process writes its output to, by pid. */
+  private final Map<Long, Path> serviceLogs = new ConcurrentHashMap<>();
   private SvixStandIn standIn;
 
   public static void main(String[] args) throws Exception {
     // PostgreSQL flushes each commit to disk, as in production (the tests' server does not)
     // (-Dwebhooks.test.durableDatabase=false measures without, for comparison)
     System.setProperty(TestDatabase.DURABLE_PROPERTY, System.getProperty(TestDatabase.DURABLE_PROPERTY, "true"));
-    new Benchmarks().run(Path.of(args.length > 0 ? args[0] : "BENCHMARKS.md"));
+    try {
+      new Benchmarks().run(Path.of(args.length > 0 ? args[0] : "BENCHMARKS.md"));
+    } catch (Exception e) {
+      // the Vert.x threads would keep this JVM (and its embedded PostgreSQL) running
+      e.printStackTrace();
+      System.exit(1);
+    }
     System.exit(0);
   }
 
@@ -116,9 +124,15 @@ public final class Benchmarks {
     }
     if ("latency".equals(System.getProperty("bench.only"))) {
       // only the latency section of the report is replaced
-      BuiltinBenchmark.writeSection(output, new LatencyBenchmark(this, vertx, standIn)
-        .run("bench/run.sh -Dbench.only=latency"), LatencyBenchmark.START, LatencyBenchmark.END);
+      BuiltinBenchmark.writeSection(output, LatencyBenchmark.START, LatencyBenchmark.END,
+        new LatencyBenchmark(this, vertx, standIn).run("bench/run.sh -Dbench.only=latency"));
       log("wrote the latency section of " + output);
+      return;
+    }
+    if ("large".equals(System.getProperty("bench.only"))) {
+      // likewise only the large payloads' section
+      writeLargeSection(output, new LargePayloadBenchmark(this, vertx, standIn).run("bench/run.sh -Dbench.only=large"));
+      log("wrote the large payloads' section of " + output);
       return;
     }
     if ("rest".equals(System.getProperty("bench.only"))) {
@@ -165,6 +179,10 @@ public final class Benchmarks {
     String builtinSection = builtin.run("bench/run.sh");
     raw.put("builtin", builtin.raw);
 
+    LargePayloadBenchmark large = new LargePayloadBenchmark(this, vertx, standIn);
+    String largeSection = large.run("bench/run.sh");
+    raw.put("large", large.raw);
+
     standIn.reset();
     LatencyBenchmark latency = new LatencyBenchmark(this, vertx, standIn);
     String latencySection = latency.run("bench/run.sh");
@@ -172,7 +190,8 @@ public final class Benchmarks {
 
     writeReport(output, pipeline, rest, drain);
     BuiltinBenchmark.writeSection(output, builtinSection);
-    BuiltinBenchmark.writeSection(output, latencySection, LatencyBenchmark.START, LatencyBenchmark.END);
+    writeLargeSection(output, largeSection);
+    BuiltinBenchmark.writeSection(output, LatencyBenchmark.START, LatencyBenchmark.END, latencySection);
     await(standIn.stop());
     await(vertx.close());
   }
@@ -782,6 +801,11 @@ public final class Benchmarks {
 
   // ---------------------------------------------------------------------------------- helpers
 
+  /** Replaces the large payloads' section of {@code output} (between its markers), or appends it. */
+  private static void writeLargeSection(Path output, String section) throws IOException {
+    BuiltinBenchmark.writeSection(output, LargePayloadBenchmark.START, LargePayloadBenchmark.END, section);
+  }
+
   /**
    * Starts the service as the README runs it, through {@code bin/webhook-service}: its JVM options
    * ({@code -Dbench.serviceJvm="..."} replaces them, e.g. {@code -Xmx256m} alone) and its class-data
@@ -803,11 +827,18 @@ public final class Benchmarks {
     pb.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + File.pathSeparator
       + System.getenv().getOrDefault("PATH", ""));
     pb.environment().putAll(env);
-    pb.redirectErrorStream(true).redirectOutput(Files.createTempFile("bench-service", ".log").toFile());
+    Path log = Files.createTempFile("bench-service", ".log");
+    pb.redirectErrorStream(true).redirectOutput(log.toFile());
     long launched = System.nanoTime();
     Process process = pb.start();
     launchedAt.put(process.pid(), launched);
+    serviceLogs.put(process.pid(), log);
     return process;
+  }
+
+  /** Where a process {@link #startJar} started writes its output. */
+  Path serviceLog(Process process) {
+    return serviceLogs.get(process.pid());
   }
 
   /** Seconds from the launch of the process to its first 200 on {@code /health/ready}. */
@@ -929,6 +960,7 @@ public final class Benchmarks {
     | resident memory ≤ 300 MB under load | see the resources table |
     | ready in ≤ 2 s with an external database | see the resources table |
     | backlog drain rate flat (±20 %) from 1,000 to 100,000 queued events | see the drain table |
+    | 200 `/send` of 250 KiB payloads during a Svix outage, then recovery: peak resident memory ≤ 300 MB, nothing lost | see "Large payloads during a Svix outage" (`-Dbench.only=large`) |
     """;
 
   private static <T> T await(Future<T> future) throws Exception {

@@ -112,11 +112,14 @@ final class BuiltinBenchmark {
 
   /** Replaces the section between the markers in {@code file} (appends it when the file has none). */
   static void writeSection(Path file, String section) throws IOException {
-    writeSection(file, section, START, END);
+    writeSection(file, START, END, section);
   }
 
-  /** Replaces the section between {@code startMarker} and {@code endMarker} (appends it when there is none). */
-  static void writeSection(Path file, String section, String startMarker, String endMarker) throws IOException {
+  /**
+   * Replaces what lies between the markers {@code startMarker} and {@code endMarker} in {@code file}, the
+   * markers included, by {@code section} (which carries them); appends it when the file has none.
+   */
+  static void writeSection(Path file, String startMarker, String endMarker, String section) throws IOException {
     String text = Files.exists(file) ? Files.readString(file) : "";
     int start = text.indexOf(startMarker);
     int end = text.indexOf(endMarker);
