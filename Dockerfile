@@ -24,6 +24,6 @@ ENV WEBHOOKS_DATA_DIR=/app/data \
 EXPOSE 8080
 VOLUME ["/app/data"]
 HEALTHCHECK --interval=30s --timeout=5s CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080"]
-# JVM options: JAVA_OPTS (default -XX:+UseSerialGC -Xmx128m); the class-data archive is recorded in
+# JVM options: JAVA_OPTS (default -XX:+UseSerialGC -Xmx128m -XX:TrimNativeHeapInterval=5000); the class-data archive is recorded in
 # /app when the container first stops and used by its later starts
 ENTRYPOINT ["/app/bin/webhook-service"]

@@ -13,6 +13,7 @@ import io.daytona.webhooks.delivery.OutboxEventsVerticle;
 import io.daytona.webhooks.events.EventCatalogVerticle;
 import io.daytona.webhooks.messages.MessagesVerticle;
 import io.daytona.webhooks.events.PlatformEventsVerticle;
+import io.daytona.webhooks.http.BodyBudget;
 import io.daytona.webhooks.http.HttpVerticle;
 import io.daytona.webhooks.http.SafeServerMetrics;
 import io.daytona.webhooks.initialization.InitializationVerticle;
@@ -143,6 +144,12 @@ public final class WebhookService {
     List<HttpVerticle> http = new CopyOnWriteArrayList<>();
     // one per node, shared by the bridges of every HTTP verticle
     RealtimeSessions sessions = new RealtimeSessions(ctx.config().limits.realtimeMaxSessionsPerOrg());
+    long bodyBudget = ctx.config().limits.httpBodyBudgetBytes();
+    BodyBudget bodies = bodyBudget > 0 ? new BodyBudget(bodyBudget)
+      : BodyBudget.forHeap(Runtime.getRuntime().maxMemory(), HttpVerticle.BODY_LIMIT);
+    io.micrometer.core.instrument.Gauge.builder("webhooks.http.bodies.reserved", bodies, BodyBudget::reserved)
+      .description("Request body bytes reserved by the requests being read and handled (HTTP_BODY_BUDGET_BYTES)")
+      .baseUnit("bytes").register(ctx.meters());
     // first: credential checks are cached only once this node hears of every credential change
     Future<String> credentialChanges = vertx.deployVerticle(new CredentialChangesVerticle(ctx));
     Future<String> dispatcher = vertx.deployVerticle(new OutboxDispatcher(ctx));
@@ -163,7 +170,7 @@ public final class WebhookService {
         providerWork))
       // HTTP_INSTANCES verticles sharing the port (default 1: with port 0, instances may not share one port)
       .compose(v -> vertx.deployVerticle(() -> {
-        HttpVerticle verticle = new HttpVerticle(ctx, contract, RealtimeRoutes.create(vertx, ctx, sessions));
+        HttpVerticle verticle = new HttpVerticle(ctx, contract, RealtimeRoutes.create(vertx, ctx, sessions), bodies);
         http.add(verticle);
         return verticle;
       }, new DeploymentOptions().setInstances(httpInstances)))

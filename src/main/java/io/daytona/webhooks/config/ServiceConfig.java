@@ -44,6 +44,7 @@ public final class ServiceConfig {
     "OUTBOX_REJECT_AFTER_MS",
     "MAX_PAYLOAD_BYTES", "SEND_RATE_LIMIT", "HTTP_IDLE_TIMEOUT_S", "MAX_CUSTOM_EVENT_TYPES",
     "OUTBOX_INTAKE_QUEUE", "OUTBOX_INTAKE_QUEUE_BYTES", "OUTBOX_MEMORY_BUDGET_BYTES", "REALTIME_MAX_SESSIONS_PER_ORG",
+    "HTTP_BODY_BUDGET_BYTES",
     "PORTAL_FRAME_ANCESTORS");
 
   private static final Set<String> TRUE = Set.of("true", "1", "yes", "on");
@@ -107,11 +108,13 @@ public final class ServiceConfig {
    * types service-wide; {@code OUTBOX_INTAKE_QUEUE} / {@code OUTBOX_INTAKE_QUEUE_BYTES}: events (and their
    * payload bytes) accepted by one node and waiting for their commit, over which intake answers 503;
    * {@code OUTBOX_MEMORY_BUDGET_BYTES}: payload bytes one dispatcher holds at once;
-   * {@code REALTIME_MAX_SESSIONS_PER_ORG}: SockJS sockets registered per organization on each node.
+   * {@code REALTIME_MAX_SESSIONS_PER_ORG}: SockJS sockets registered per organization on each node;
+   * {@code HTTP_BODY_BUDGET_BYTES}: request body bytes one node reads and handles at once (0: a thirty-second of
+   * the heap, at least 4 MiB), over which a request is answered 503 unread.
    */
   public record Limits(int maxPayloadBytes, int sendRateLimit, Duration httpIdleTimeout, int maxCustomEventTypes,
                        int intakeQueue, long intakeQueueBytes, long outboxMemoryBudgetBytes,
-                       int realtimeMaxSessionsPerOrg) {
+                       int realtimeMaxSessionsPerOrg, long httpBodyBudgetBytes) {
   }
   /**
    * {@code PORTAL_FRAME_ANCESTORS}: the CSP {@code frame-ancestors} sources of the pages ({@code /portal},
@@ -302,7 +305,18 @@ public final class ServiceConfig {
       // at least one largest payload fits, whatever the settings
       integer("OUTBOX_INTAKE_QUEUE_BYTES", 33_554_432, MAX_BODY_BYTES, Integer.MAX_VALUE),
       integer("OUTBOX_MEMORY_BUDGET_BYTES", 16_777_216, MAX_BODY_BYTES, Integer.MAX_VALUE),
-      integer("REALTIME_MAX_SESSIONS_PER_ORG", 100, 1, 100_000));
+      integer("REALTIME_MAX_SESSIONS_PER_ORG", 100, 1, 100_000),
+      httpBodyBudget());
+  }
+
+  /** {@code HTTP_BODY_BUDGET_BYTES}: 0 (a thirty-second of the heap) or at least one largest body. */
+  private long httpBodyBudget() {
+    int value = integer("HTTP_BODY_BUDGET_BYTES", 0, 0, Integer.MAX_VALUE);
+    if (value != 0 && value < MAX_BODY_BYTES) {
+      throw new ConfigException("HTTP_BODY_BUDGET_BYTES", "must be 0 (a thirty-second of the heap) or at least "
+        + MAX_BODY_BYTES + " (one largest body), not " + value);
+    }
+    return value;
   }
 
   /** The 1 MiB every REST body is held to; a payload limit above it could never be reached. */

@@ -52,6 +52,7 @@ public final class HttpVerticle extends VerticleBase {
   private final ServiceContext ctx;
   private final Contract contract;
   private final Router extraRoutes;
+  private final BodyBudget bodies;
   private HttpServer server;
 
   /** {@code openapi.yaml} as served ({@code text}) and as parsed for the router. */
@@ -71,7 +72,8 @@ public final class HttpVerticle extends VerticleBase {
   /**
    * @param extraRoutes routes other concerns mount before the API (SockJS bridge, dashboard); may be null
    */
-  public HttpVerticle(ServiceContext ctx, Contract contract, Router extraRoutes) {
+  public HttpVerticle(ServiceContext ctx, Contract contract, Router extraRoutes, BodyBudget bodies) {
+    this.bodies = bodies;
     this.ctx = ctx;
     this.contract = contract;
     this.extraRoutes = extraRoutes;
@@ -153,7 +155,9 @@ public final class HttpVerticle extends VerticleBase {
         refuseUnread(rc, refused);
         return;
       }
-      rc.next();
+      if (reserveBody(rc)) {
+        rc.next();
+      }
       return;
     }
     var request = rc.request();
@@ -162,6 +166,9 @@ public final class HttpVerticle extends VerticleBase {
       .authenticate(request.getHeader("Authorization"), request.getHeader("X-API-Key"))
       .onSuccess(p -> {
         rc.put(PRINCIPAL, p);
+        if (!reserveBody(rc)) {
+          return;
+        }
         rc.next();
         request.resume();
       })
@@ -188,6 +195,41 @@ public final class HttpVerticle extends VerticleBase {
       return new ApiError(401, "The svix-timestamp header lies more than 5 minutes from now.");
     }
     return null;
+  }
+
+  /**
+   * Reserves the request's body in the node's {@link BodyBudget} until its response ends; when the budget is
+   * spent, answers 503 with {@code Retry-After} without reading the body (false).
+   */
+  private boolean reserveBody(RoutingContext rc) {
+    var request = rc.request();
+    if (request.isEnded()) {
+      return true; // nothing more to read (no body, or one that has arrived already)
+    }
+    String declared = request.getHeader("Content-Length");
+    long bytes = BODY_LIMIT;
+    if (declared == null && request.version() != io.vertx.core.http.HttpVersion.HTTP_2
+      && request.getHeader("Transfer-Encoding") == null) {
+      return true; // HTTP/1.x with neither header: no body
+    }
+    if (declared != null) {
+      try {
+        bytes = Math.min(BODY_LIMIT, Math.max(0, Long.parseLong(declared.trim())));
+      } catch (NumberFormatException e) {
+        bytes = BODY_LIMIT;
+      }
+    }
+    if (bytes == 0) {
+      return true;
+    }
+    if (!bodies.tryReserve(bytes)) {
+      refuseUnread(rc, new ApiError(503, "The service is reading as many request bodies as it can hold right now; "
+        + "nothing was accepted, send again shortly.", 1, null));
+      return false;
+    }
+    long reservation = bytes;
+    rc.addEndHandler(ended -> bodies.release(reservation));
+    return true;
   }
 
   /** Fails the request before its body is read; a body still arriving is not read: the connection closes. */

@@ -54,7 +54,7 @@ final class LargePayloadBenchmark {
   static final String END = "<!-- large:end -->";
 
   private static final int EVENTS = Integer.getInteger("bench.largeEvents", 200);
-  private static final int IN_FLIGHT = Integer.getInteger("bench.largeInFlight", 32);
+  private static final int IN_FLIGHT = Integer.getInteger("bench.largeInFlight", 200);
   private static final int ORGS = Integer.getInteger("bench.largeOrgs", 4);
   /** The JSON text of each payload, in bytes: 250 KiB, under MAX_PAYLOAD_BYTES' default 262,144. */
   private static final int PAYLOAD_BYTES = Integer.getInteger("bench.largePayloadBytes", 250 * 1024);
