@@ -303,7 +303,7 @@ public final class ServiceConfig {
       integer("MAX_CUSTOM_EVENT_TYPES", 1000, 1, 1_000_000),
       integer("OUTBOX_INTAKE_QUEUE", 10_000, 1, 1_000_000),
       // at least one largest payload fits, whatever the settings
-      integer("OUTBOX_INTAKE_QUEUE_BYTES", 33_554_432, MAX_BODY_BYTES, Integer.MAX_VALUE),
+      integer("OUTBOX_INTAKE_QUEUE_BYTES", 16_777_216, MAX_BODY_BYTES, Integer.MAX_VALUE),
       integer("OUTBOX_MEMORY_BUDGET_BYTES", 16_777_216, MAX_BODY_BYTES, Integer.MAX_VALUE),
       integer("REALTIME_MAX_SESSIONS_PER_ORG", 100, 1, 100_000),
       httpBodyBudget());

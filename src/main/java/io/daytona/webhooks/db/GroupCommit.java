@@ -24,13 +24,23 @@ public final class GroupCommit<I, O> {
   }
 
   private final int maxBatch;
+  private final long maxWeight;
+  private final java.util.function.ToLongFunction<I> weight;
   /** Writes a batch in one statement; answers one result per item, in the batch's order. */
   private final Function<List<I>, Future<List<O>>> write;
   private final List<Pending<I, O>> queue = new ArrayList<>();
   private boolean writing;
 
-  public GroupCommit(int maxBatch, Function<List<I>, Future<List<O>>> write) {
+  /**
+   * @param maxBatch  the most items per statement
+   * @param maxWeight the most weight per statement (one item whatever its weight): e.g. bytes, as a statement's
+   *                  parameters are encoded in one direct buffer
+   */
+  public GroupCommit(int maxBatch, long maxWeight, java.util.function.ToLongFunction<I> weight,
+                     Function<List<I>, Future<List<O>>> write) {
     this.maxBatch = maxBatch;
+    this.maxWeight = maxWeight;
+    this.weight = weight;
     this.write = write;
   }
 
@@ -50,8 +60,18 @@ public final class GroupCommit<I, O> {
         return;
       }
       writing = true;
-      batch = new ArrayList<>(queue.subList(0, Math.min(maxBatch, queue.size())));
-      queue.subList(0, batch.size()).clear();
+      int n = 0;
+      long total = 0;
+      while (n < queue.size() && n < maxBatch) {
+        long w = weight.applyAsLong(queue.get(n).item());
+        if (n > 0 && total + w > maxWeight) {
+          break;
+        }
+        total += w;
+        n++;
+      }
+      batch = new ArrayList<>(queue.subList(0, n));
+      queue.subList(0, n).clear();
     }
     Future<List<O>> written;
     try {

@@ -78,6 +78,9 @@ public final class OutboxDispatcher extends VerticleBase {
   /** When the provider last accepted a row here (the poison rule's "while the provider accepts others"). */
   private Instant lastSuccessAt;
 
+  /** Payload bytes one claim takes at most (more claims fill the budget): a claim's rows arrive in one buffer. */
+  static final long CLAIM_BYTES = 4L * 1024 * 1024;
+
   /** {@code OUTBOX_MEMORY_BUDGET_BYTES}: the payload bytes this dispatcher may hold at once. */
   private long memoryBudget;
   /** The largest single payload (a claim made while others are held must leave room for at least one). */
@@ -199,7 +202,8 @@ public final class OutboxDispatcher extends VerticleBase {
     claiming = true;
     again = false;
     lastClaimAt = System.currentTimeMillis();
-    long room = memoryBudget - heldBytes;
+    // what the budget leaves room for, and at most CLAIM_BYTES in one claim: its rows arrive in one buffer
+    long room = Math.min(CLAIM_BYTES, memoryBudget - heldBytes);
     repository.claim(batchSize, batchSize, leaseMs, MAX_CHAIN, room).onComplete(ar -> {
       claiming = false;
       if (ar.failed()) {

@@ -29,6 +29,8 @@ public final class OutboxWriter {
 
   private static final Logger LOG = LoggerFactory.getLogger(OutboxWriter.class);
   static final int MAX_BATCH = 256;
+  /** Payload bytes one INSERT carries at most (its parameters are encoded in one direct buffer). */
+  static final long MAX_BATCH_BYTES = 4L * 1024 * 1024;
   private static final int ATTEMPTS = 4;
 
   private record Pending(NewEvent event, Promise<Boolean> promise) {
@@ -88,8 +90,14 @@ public final class OutboxWriter {
     }
     flushing = true;
     List<Pending> batch = new ArrayList<>();
-    while (!queue.isEmpty() && batch.size() < MAX_BATCH) {
-      batch.add(queue.poll());
+    long bytes = 0;
+    // at most MAX_BATCH events and MAX_BATCH_BYTES of payload (one event whatever its size): the statement is
+    // encoded whole in one direct buffer
+    while (!queue.isEmpty() && batch.size() < MAX_BATCH
+      && (batch.isEmpty() || bytes + queue.peek().event().payload().length() <= MAX_BATCH_BYTES)) {
+      Pending next = queue.poll();
+      bytes += next.event().payload().length();
+      batch.add(next);
     }
     insert(batch.stream().map(Pending::event).toList(), 1).onComplete(ar -> {
       flushing = false;

@@ -58,6 +58,8 @@ final class BuiltinStore {
 
   /** Most messages (of up to MAX_PAYLOAD_BYTES each) or attempts written by one statement. */
   private static final int MAX_BATCH = 100;
+  /** Payload (or response) bytes one statement carries at most: its parameters are encoded in one buffer. */
+  private static final long MAX_BATCH_BYTES = 4L * 1024 * 1024;
 
   private record NewMessage(String id, String organizationId, String eventId, String eventType, String payload) {
   }
@@ -73,8 +75,9 @@ final class BuiltinStore {
   BuiltinStore(Pool pool, Pool queue) {
     this.pool = pool;
     this.queue = queue;
-    this.messages = new GroupCommit<>(MAX_BATCH, this::insertMessages);
-    this.successes = new GroupCommit<>(MAX_BATCH, this::recordSuccesses);
+    this.messages = new GroupCommit<>(MAX_BATCH, MAX_BATCH_BYTES, m -> m.payload().length(), this::insertMessages);
+    this.successes = new GroupCommit<>(MAX_BATCH, MAX_BATCH_BYTES, s -> s.attempt().response().length(),
+      this::recordSuccesses);
   }
 
   // ---------------------------------------------------------------- endpoints
