@@ -234,8 +234,18 @@ public final class HttpVerticle extends VerticleBase {
 
   /** Fails the request before its body is read; a body still arriving is not read: the connection closes. */
   private void refuseUnread(RoutingContext rc, Throwable err) {
-    if (!rc.request().isEnded()) {
+    var request = rc.request();
+    if (!request.isEnded()) {
       rc.response().putHeader("Connection", "close");
+      // the paused request never ends, so the connection would wait for it (holding what it had read of the
+      // body) until the idle timeout: it is closed as soon as the answer is written
+      rc.response().endHandler(v -> {
+        if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+          rc.response().reset();
+        } else {
+          request.connection().close();
+        }
+      });
     }
     rc.fail(err);
   }
