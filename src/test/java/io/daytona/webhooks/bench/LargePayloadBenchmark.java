@@ -422,10 +422,12 @@ final class LargePayloadBenchmark {
       .append("). Raw results: `bench/results/").append(NMT ? "large-nmt.json" : "large.json")
       .append("`. The service jar runs in its own process through ")
       .append("`bin/webhook-service` (")
-      .append(SERVICE_JVM.isEmpty() ? "its JVM options: Serial GC, `-Xmx128m`" : "JVM options `" + SERVICE_JVM + "`")
+      .append(SERVICE_JVM.isEmpty() ? "its JVM options: Serial GC, `-Xmx128m`, `-XX:TrimNativeHeapInterval=5000`"
+        : "JVM options `" + SERVICE_JVM + "`")
       .append(", `-XX:+ExitOnOutOfMemoryError`), ")
       .append("the Svix provider pointed at the in-test stand-in, every other setting at its default ")
-      .append("(`OUTBOX_INTAKE_QUEUE_BYTES` 32 MiB, `OUTBOX_MEMORY_BUDGET_BYTES` 16 MiB). The stand-in refuses ")
+      .append("(`HTTP_BODY_BUDGET_BYTES` a thirty-second of the heap, `OUTBOX_INTAKE_QUEUE_BYTES` 16 MiB, "
+        + "`OUTBOX_MEMORY_BUDGET_BYTES` 16 MiB). The stand-in refuses ")
       .append("connections from before the service starts. ").append(EVENTS).append(" `POST /send` with distinct ")
       .append("eventIds for ").append(ORGS).append(" organizations, ").append(IN_FLIGHT).append(" in flight, each ")
       .append("payload ").append(String.format(Locale.ROOT, "%,d", raw.getInteger("payloadBytes")))
