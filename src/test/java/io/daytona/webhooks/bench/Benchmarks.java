@@ -118,20 +118,20 @@ public final class Benchmarks {
 
     if ("builtin".equals(System.getProperty("bench.only"))) {
       // only the built-in delivery's section of the report is replaced: the rest stays as the full run wrote it
-      BuiltinBenchmark.writeSection(output, new BuiltinBenchmark(this, vertx).run("bench/run.sh -Dbench.only=builtin"));
+      BuiltinBenchmark.writeSection(output, new BuiltinBenchmark(this, vertx).run(command("bench/run.sh -Dbench.only=builtin")));
       log("wrote the built-in delivery's section of " + output);
       return;
     }
     if ("latency".equals(System.getProperty("bench.only"))) {
       // only the latency section of the report is replaced
       BuiltinBenchmark.writeSection(output, LatencyBenchmark.START, LatencyBenchmark.END,
-        new LatencyBenchmark(this, vertx, standIn).run("bench/run.sh -Dbench.only=latency"));
+        new LatencyBenchmark(this, vertx, standIn).run(command("bench/run.sh -Dbench.only=latency")));
       log("wrote the latency section of " + output);
       return;
     }
     if ("large".equals(System.getProperty("bench.only"))) {
       // likewise only the large payloads' section
-      writeLargeSection(output, new LargePayloadBenchmark(this, vertx, standIn).run("bench/run.sh -Dbench.only=large"));
+      writeLargeSection(output, new LargePayloadBenchmark(this, vertx, standIn).run(command("bench/run.sh -Dbench.only=large")));
       log("wrote the large payloads' section of " + output);
       return;
     }
@@ -965,6 +965,15 @@ public final class Benchmarks {
 
   private static <T> T await(Future<T> future) throws Exception {
     return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.MINUTES);
+  }
+
+  /** {@code base} with the other {@code -Dbench.*} options this run was given, so that a report names them. */
+  static String command(String base) {
+    StringBuilder out = new StringBuilder(base);
+    System.getProperties().stringPropertyNames().stream().sorted()
+      .filter(k -> k.startsWith("bench.") && !k.equals("bench.only"))
+      .forEach(k -> out.append(" -D").append(k).append('=').append(System.getProperty(k)));
+    return out.toString();
   }
 
   static void log(String line) {
