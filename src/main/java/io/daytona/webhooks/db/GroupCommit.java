@@ -1,6 +1,6 @@
 package io.daytona.webhooks.db;
 
-import io.vertx.core.Context;
+import io.daytona.webhooks.Contexts;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -20,7 +20,7 @@ import java.util.function.Function;
  */
 public final class GroupCommit<I, O> {
 
-  private record Pending<I, O>(I item, Promise<O> promise, Context context) {
+  private record Pending<I, O>(I item, Promise<O> promise) {
   }
 
   private final int maxBatch;
@@ -47,10 +47,10 @@ public final class GroupCommit<I, O> {
   public Future<O> submit(I item) {
     Promise<O> promise = Promise.promise();
     synchronized (this) {
-      queue.add(new Pending<>(item, promise, Vertx.currentContext()));
+      queue.add(new Pending<>(item, promise));
     }
     flush();
-    return promise.future();
+    return Contexts.on(Vertx.currentContext(), promise.future());
   }
 
   private void flush() {
@@ -86,21 +86,12 @@ public final class GroupCommit<I, O> {
       for (int i = 0; i < batch.size(); i++) {
         Pending<I, O> p = batch.get(i);
         if (ar.succeeded()) {
-          O answer = ar.result().get(i);
-          complete(p, () -> p.promise().complete(answer));
+          p.promise().complete(ar.result().get(i));
         } else {
-          complete(p, () -> p.promise().fail(ar.cause()));
+          p.promise().fail(ar.cause());
         }
       }
       flush();
     });
-  }
-
-  private static void complete(Pending<?, ?> p, Runnable completion) {
-    if (p.context() == null || p.context() == Vertx.currentContext()) {
-      completion.run();
-    } else {
-      p.context().runOnContext(v -> completion.run());
-    }
   }
 }

@@ -1,5 +1,6 @@
 package io.daytona.webhooks.provider.svix;
 
+import io.daytona.webhooks.Contexts;
 import com.svix.Svix;
 import com.svix.api.EndpointListOptions;
 import com.svix.api.EventTypeListOptions;
@@ -653,7 +654,8 @@ public final class SvixProvider implements DeliveryProvider {
     if (!configured()) {
       return Future.failedFuture(SvixFailures.notConfigured());
     }
-    return client.compose(s -> {
+    // the client's future belongs to the context that built it: without this, the caller's callbacks ran there
+    return Contexts.on(Vertx.currentContext(), client.compose(s -> {
       if (s == null) {
         return Future.failedFuture(new ProviderFailure(Kind.UNAVAILABLE, "The Svix client could not be built."));
       }
@@ -689,7 +691,7 @@ public final class SvixProvider implements DeliveryProvider {
           down((ProviderFailure) err);
         }
       });
-    });
+    }));
   }
 
   private void down(ProviderFailure failure) {
