@@ -9,6 +9,7 @@ import io.daytona.webhooks.provider.DeliveryProvider;
 import io.daytona.webhooks.provider.NewMessage;
 import io.daytona.webhooks.provider.ProviderFailure;
 import io.daytona.webhooks.retry.Backoff;
+import io.daytona.webhooks.Contexts;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -20,9 +21,11 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -56,7 +59,7 @@ public final class OutboxDispatcher extends VerticleBase {
    * leased), each such claim finds nothing, and claiming on every wake-up kept a database core
    * busy under load.
    */
-  private static final long IDLE_CLAIM_GAP_MS = 50;
+  private static final long IDLE_CLAIM_GAP_MS = 10;
 
   private final ServiceContext ctx;
   private final OutboxRepository repository;
@@ -65,6 +68,12 @@ public final class OutboxDispatcher extends VerticleBase {
   private final ArrayDeque<List<Claimed>> chains = new ArrayDeque<>();
   /** Organizations with a chain queued or running here, and how many. */
   private final Map<String, Integer> busyOrganizations = new HashMap<>();
+  /**
+   * Organizations with rows committed on this node while they were busy here: their chain's end claims again.
+   * A chain's end claims only for them, for a chain that may have been cut short, or after a full claim, so
+   * that claims seldom find nothing (a claim that finds nothing holds the next one back by IDLE_CLAIM_GAP_MS).
+   */
+  private final Set<String> newRows = new HashSet<>();
 
   private final Clock clock;
   private DeliveryProvider provider;
@@ -136,7 +145,19 @@ public final class OutboxDispatcher extends VerticleBase {
     }
     wakeUps = vertx.eventBus().localConsumer(Addresses.OUTBOX_WAKE_UP, m -> {
       // new rows only of organizations this dispatcher is sending already: their chains' ends claim them
-      if (!(m.body() instanceof JsonArray orgs) || !busyOrganizations.keySet().containsAll(orgs.getList())) {
+      if (!(m.body() instanceof JsonArray orgs)) {
+        tick();
+        return;
+      }
+      boolean someIdle = false;
+      for (Object org : orgs) {
+        if (busyOrganizations.containsKey(org)) {
+          newRows.add((String) org);
+        } else {
+          someIdle = true;
+        }
+      }
+      if (someIdle) {
         tick();
       }
     });
@@ -199,6 +220,8 @@ public final class OutboxDispatcher extends VerticleBase {
       }
       return;
     }
+    // this claim sees every row committed so far of the organizations not busy here
+    newRows.removeIf(org -> !busyOrganizations.containsKey(org));
     claiming = true;
     again = false;
     lastClaimAt = System.currentTimeMillis();
@@ -251,14 +274,17 @@ public final class OutboxDispatcher extends VerticleBase {
           }
           return;
         }
-        busyOrganizations.computeIfPresent(chain.get(0).organizationId(), (org, n) -> n > 1 ? n - 1 : null);
+        String org = chain.get(0).organizationId();
+        busyOrganizations.computeIfPresent(org, (o, n) -> n > 1 ? n - 1 : null);
         pump();
         boolean progress = ar.succeeded() && ar.result();
-        if (progress) {
-          // its organization's next rows (if any) are claimable now: no idle gap before claiming them
+        // the organization's next rows are claimable now: those committed here meanwhile, or the rest of a chain
+        // the claim cut at its share (more than one row taken)
+        boolean more = progress && !busyOrganizations.containsKey(org) && (newRows.remove(org) || chain.size() > 1);
+        if (more) {
           lastClaimEmpty = false;
         }
-        if (chains.isEmpty() && (progress || lastClaimFull || again)) {
+        if (chains.isEmpty() && (more || lastClaimFull || again)) {
           tick();
         }
       });
@@ -306,7 +332,8 @@ public final class OutboxDispatcher extends VerticleBase {
   private Future<Boolean> deliver(Claimed row, boolean lastOfChain) {
     NewMessage message = new NewMessage(row.eventType(), row.eventId(), row.payload(),
       idempotencyKey(row.organizationId(), row.eventId()));
-    return provider.createMessage(row.organizationId(), null, message)
+    // back on this verticle's event loop whatever thread the provider completes on: every field here is its own
+    return Contexts.on(context, provider.createMessage(row.organizationId(), null, message))
       .transform(ar -> {
         ProviderFailure failure = ar.succeeded() ? null : ar.cause() instanceof ProviderFailure f ? f
           : new ProviderFailure(ProviderFailure.Kind.UNAVAILABLE, String.valueOf(ar.cause()));
