@@ -535,6 +535,11 @@ public final class Benchmarks {
 
   /** Runs {@code n} asynchronous operations, {@code concurrency} at a time, and waits for all. */
   private void awaitAll(int n, int concurrency, Function<Integer, Future<?>> op) throws InterruptedException {
+    awaitAll(vertx, n, concurrency, op);
+  }
+
+  /** Runs {@code n} asynchronous operations, {@code concurrency} at a time, on {@code vertx}, and waits for all. */
+  static void awaitAll(Vertx vertx, int n, int concurrency, Function<Integer, Future<?>> op) throws InterruptedException {
     AtomicInteger next = new AtomicInteger();
     CountDownLatch done = new CountDownLatch(n);
     Runnable[] pump = new Runnable[1];
@@ -557,6 +562,7 @@ public final class Benchmarks {
       throw new IllegalStateException("benchmark did not finish: " + done.getCount() + " left");
     }
   }
+
 
   private void ensureApps(Svix svix) throws Exception {
     for (int o = 0; o < ORGS; o++) {

@@ -568,30 +568,10 @@ final class BuiltinBenchmark {
     return String.join(", ", parts);
   }
 
-  /** Runs {@code n} asynchronous operations, {@code concurrency} at a time, on this JVM's benchmark Vert.x. */
   private void awaitAll(int n, int concurrency, Function<Integer, Future<?>> op) throws InterruptedException {
-    AtomicInteger next = new AtomicInteger();
-    CountDownLatch done = new CountDownLatch(n);
-    Runnable[] pump = new Runnable[1];
-    pump[0] = () -> {
-      int i = next.getAndIncrement();
-      if (i >= n) {
-        return;
-      }
-      op.apply(i).onComplete(ar -> {
-        done.countDown();
-        pump[0].run();
-      });
-    };
-    vertx.runOnContext(v -> {
-      for (int c = 0; c < concurrency; c++) {
-        pump[0].run();
-      }
-    });
-    if (!done.await(15, TimeUnit.MINUTES)) {
-      throw new IllegalStateException("benchmark did not finish: " + done.getCount() + " left");
-    }
+    Benchmarks.awaitAll(vertx, n, concurrency, op);
   }
+
 
   private static <T> T await(Future<T> future) throws Exception {
     return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.MINUTES);

@@ -195,33 +195,12 @@ final class LatencyBenchmark {
     standIn.forgetMessages();
     List<Planned> planned = plan(ORGS, 0, n);
     Map<String, Instant> publishedAt = new ConcurrentHashMap<>();
-    AtomicInteger next = new AtomicInteger();
     AtomicInteger errors = new AtomicInteger();
-    CountDownLatch done = new CountDownLatch(n);
     CpuClock cpu = CpuClock.now();
-    Runnable[] pump = new Runnable[1];
-    pump[0] = () -> {
-      int i = next.getAndIncrement();
-      if (i >= n) {
-        return;
-      }
+    Benchmarks.awaitAll(vertx, n, CONCURRENCY, i -> {
       publishedAt.put(planned.get(i).eventId(), Instant.now());
-      publish(service, planned.get(i)).onComplete(ar -> {
-        if (ar.failed()) {
-          errors.incrementAndGet();
-        }
-        done.countDown();
-        pump[0].run();
-      });
-    };
-    vertx.runOnContext(v -> {
-      for (int c = 0; c < CONCURRENCY; c++) {
-        pump[0].run();
-      }
+      return publish(service, planned.get(i)).onFailure(err -> errors.incrementAndGet());
     });
-    if (!done.await(15, TimeUnit.MINUTES)) {
-      throw new IllegalStateException("capacity run did not finish");
-    }
     await(standIn.await(() -> standIn.messageCount() >= n - errors.get(), Duration.ofMinutes(10)));
     return stats("capacity", publishedAt, errors.get(), cpu);
   }
