@@ -322,8 +322,8 @@ final class BuiltinStore {
   /**
    * Claims up to {@code limit} due deliveries for {@code owner} until {@code lease} passes: pending ones whose
    * time has come and those whose claim expired (a node died mid-attempt), of enabled endpoints, at most
-   * {@code perEndpoint} in flight to one endpoint across every node. {@code FOR UPDATE SKIP LOCKED}: nodes
-   * claiming at once take different rows.
+   * {@code perEndpoint} in flight to one endpoint across every node, and at most 4 MiB of payloads (one
+   * delivery whatever its size). {@code FOR UPDATE SKIP LOCKED}: nodes claiming at once take different rows.
    */
   Future<List<Due>> claim(String owner, int limit, int perEndpoint, Duration lease) {
     // Two locking scans, each walking its own partial index in order and stopping at the limit: the due
@@ -343,7 +343,12 @@ final class BuiltinStore {
         + "ranked AS (SELECT c.id, c.next_attempt_at, row_number() OVER (PARTITION BY c.endpoint_id "
         + "ORDER BY c.next_attempt_at, c.id) + coalesce((SELECT b.n FROM busy b WHERE b.endpoint_id = c.endpoint_id), 0) "
         + "AS slot FROM candidates c), "
-        + "chosen AS (SELECT id FROM ranked WHERE slot <= $3 ORDER BY next_attempt_at LIMIT $1) "
+        + "allowed AS (SELECT r.id, r.next_attempt_at, octet_length(m.payload) AS bytes FROM ranked r "
+        + "JOIN builtin_deliveries x ON x.id = r.id JOIN builtin_messages m ON m.id = x.message_id "
+        + "WHERE r.slot <= $3 ORDER BY r.next_attempt_at, r.id LIMIT $1), "
+        // at most $5 payload bytes in all (one row whatever its size): the rows arrive in one buffer
+        + "chosen AS (SELECT id FROM (SELECT id, sum(bytes) OVER (ORDER BY next_attempt_at, id) AS total, "
+        + "row_number() OVER (ORDER BY next_attempt_at, id) AS k FROM allowed) a WHERE a.total <= $5 OR a.k = 1) "
         + "UPDATE builtin_deliveries d SET status = 'sending', lease_owner = $2, "
         + "lease_until = now() + make_interval(secs => $4), updated_at = now() "
         + "FROM chosen r, builtin_endpoints e, builtin_messages m "
@@ -351,7 +356,7 @@ final class BuiltinStore {
         + "RETURNING d.id, d.organization_id, d.message_id, m.event_id, m.event_type, m.payload, m.created_at, "
         + "d.endpoint_id, e.url, e.secret, CASE WHEN e.previous_secret_until > now() THEN e.previous_secret END AS previous, "
         + "d.attempts, d.retries, d.trigger")
-      .execute(Tuple.of(limit, owner, perEndpoint, (double) lease.toMillis() / 1000.0))
+      .execute(Tuple.of(limit, owner, perEndpoint, (double) lease.toMillis() / 1000.0, MAX_BATCH_BYTES))
       .map(rows -> {
         List<Due> out = new ArrayList<>(rows.size());
         for (Row r : rows) {
