@@ -66,6 +66,28 @@ final class LatencyBenchmark {
   private record Planned(String org, String eventId) {
   }
 
+  /** Where an event counts as arrived: created in the Svix stand-in, or received by a built-in endpoint. */
+  private interface Arrivals {
+    /** When the event arrived, or null. */
+    Instant at(String eventId);
+
+    /** Forgets what arrived (between runs). */
+    void reset();
+  }
+
+  private Arrivals arrivals = new Arrivals() {
+    @Override
+    public Instant at(String eventId) {
+      StoredMessage m = standIn.messageOfEventId(eventId);
+      return m == null ? null : m.timestamp();
+    }
+
+    @Override
+    public void reset() {
+      standIn.forgetMessages();
+    }
+  };
+
   String run(String command) throws Exception {
     String url = TestDatabase.freshDatabaseUrl();
     WebhookService service = bench.startSendingService(url);
@@ -105,6 +127,9 @@ final class LatencyBenchmark {
       double backlogSeconds = Duration.between(backlogStart, Instant.now()).toNanos() / 1e9;
       raw.put("fairness alone", json(alone)).put("fairness noisy", json(noisy))
         .put("backlog drained, seconds after the noisy run", backlogSeconds);
+      await(service.stop());
+      service = null;
+      String builtinSection = builtin();
 
       out.append(START).append("\n## Latency at a fixed load, and fairness between organizations\n\n")
         .append("Made by `").append(command).append("` on ").append(ZonedDateTime.now().withNano(0)).append(" (")
@@ -132,21 +157,148 @@ final class LatencyBenchmark {
         .append(header()).append(row(alone)).append(row(noisy))
         .append(String.format(Locale.ROOT, "%nRatio of the 99's p99 with the backlog to without: **%.2f**.%n%n",
           noisy.percentileMillis(99) / alone.percentileMillis(99)))
+        .append(builtinSection)
         .append("### Targets (issue 21)\n\n| target | measured | holds? |\n|---|---|---|\n")
         .append(target("p99 ≤ 50 ms at 50 % of capacity", rates.get(1).percentileMillis(99), 50))
         .append(target("p99 ≤ 150 ms at 80 % of capacity", rates.get(2).percentileMillis(99), 150))
         .append(String.format(Locale.ROOT, "| the 99's p99 with a 100,000-event backlog ≤ 2 × without | %.2f × | %s |%n",
           noisy.percentileMillis(99) / alone.percentileMillis(99),
           noisy.percentileMillis(99) <= 2 * alone.percentileMillis(99) ? "yes" : "**no**"))
-        .append("| the same with the built-in provider and one slow endpoint | not measured yet | – |\n\n")
+        .append(target("built-in: p99 ≤ 50 ms at 50 % of its capacity", builtinRates.get(1).percentileMillis(99), 50))
+        .append(target("built-in: p99 ≤ 150 ms at 80 % of its capacity", builtinRates.get(2).percentileMillis(99), 150))
+        .append(String.format(Locale.ROOT, "| built-in: the 99's p99 while a hundredth's endpoint answers after %d s "
+          + "≤ 2 × without | %.2f × | %s |%n%n", SLOW_MS / 1000, builtinSlow.percentileMillis(99)
+          / builtinAlone.percentileMillis(99),
+          builtinSlow.percentileMillis(99) <= 2 * builtinAlone.percentileMillis(99) ? "yes" : "**no**"))
         .append(END).append("\n");
     } finally {
-      await(service.stop());
+      if (service != null) {
+        await(service.stop());
+      }
     }
     Files.createDirectories(Path.of("bench/results"));
     Files.writeString(Path.of("bench/results/latency.json"), raw.encodePrettily());
     return out.toString();
   }
+
+  /** How long the slow endpoint of the built-in fairness run takes to answer. */
+  private static final long SLOW_MS = 10_000;
+  private List<Stats> builtinRates;
+  private Stats builtinAlone;
+  private Stats builtinSlow;
+
+  /**
+   * The same with the built-in provider: one endpoint per organization (100, each a path of one local receiver),
+   * each event timed from when it was due to the instant its request reached the receiver; then the 99 quiet
+   * organizations alone, and while the hundredth's endpoint answers after {@link #SLOW_MS}.
+   */
+  private String builtin() throws Exception {
+    Map<String, Instant> received = new ConcurrentHashMap<>();
+    long[] slow = {0};
+    io.vertx.core.http.HttpServer receiver = await(vertx.createHttpServer().requestHandler(req -> req.body()
+      .onSuccess(body -> {
+        Instant now = Instant.now();
+        String id = new JsonObject(body).getString("id", "");
+        received.putIfAbsent(id.startsWith("sb-") ? id.substring(3) : id, now);
+        Runnable answer = () -> req.response().setStatusCode(200).end();
+        if (slow[0] > 0 && req.path().equals("/e/0")) {
+          vertx.setTimer(slow[0], t -> answer.run());
+        } else {
+          answer.run();
+        }
+      })).listen(0, "127.0.0.1"));
+    Arrivals previous = arrivals;
+    arrivals = new Arrivals() {
+      @Override
+      public Instant at(String eventId) {
+        return received.get(eventId);
+      }
+
+      @Override
+      public void reset() {
+        received.clear();
+      }
+    };
+    WebhookService service = await(io.daytona.webhooks.testsupport.TestService.start(Map.of(
+      "DATABASE_URL", TestDatabase.freshDatabaseUrl(), "DELIVERY_PROVIDER", "builtin",
+      "DELIVERY_ALLOWED_NETWORKS", "127.0.0.0/8")));
+    StringBuilder out = new StringBuilder();
+    try {
+      for (int o = 0; o < ORGS; o++) {
+        await(service.context().provider().createEndpoint("org-" + o, "org-" + o, io.daytona.webhooks.provider
+          .EndpointSpec.of("http://127.0.0.1:" + receiver.actualPort() + "/e/" + o, "latency receiver", List.of())));
+      }
+      int rounds = 0;
+      Stats burst;
+      do {
+        burst = closedLoop(service, CAPACITY_EVENTS);
+        rounds++;
+        Benchmarks.log(String.format(Locale.ROOT, "built-in warm-up %d: %.0f/s, JIT %.0f %% of this JVM's CPU", rounds,
+          burst.perSecond(), 100 * burst.cpu.jitMs() / burst.cpu.jvmMs()));
+      } while (rounds < 6 && burst.cpu.jitMs() / burst.cpu.jvmMs() > 0.05);
+      burst = closedLoop(service, CAPACITY_EVENTS);
+      double capacity = burst.perSecond();
+      raw.put("builtin capacity", capacity).put("builtin warm-up rounds", rounds);
+      builtinRates = new ArrayList<>();
+      for (double share : new double[] {0.1, 0.5, 0.8}) {
+        double rate = share * capacity;
+        Stats st = openLoop(service, String.format(Locale.ROOT, "built-in, %.0f %% of capacity (%.0f events/s)",
+          100 * share, rate), plan(ORGS, 0, (int) Math.round(rate * SECONDS)), rate);
+        builtinRates.add(st);
+        raw.put("builtin rate " + share, json(st));
+      }
+      double quietRate = (ORGS - 1) * QUIET_RATE;
+      int quietEvents = (int) Math.round(quietRate * FAIRNESS_SECONDS);
+      builtinAlone = openLoop(service, "built-in, 99 organizations at 10 events/s each, alone",
+        plan(ORGS - 1, 1, quietEvents), quietRate);
+      // org-0 publishes as much as each of the others, to an endpoint that answers after SLOW_MS
+      slow[0] = SLOW_MS;
+      List<Planned> mixed = plan(ORGS, 0, quietEvents + quietEvents / (ORGS - 1));
+      List<Planned> quiet = mixed.stream().filter(pl -> !pl.org().equals("org-0")).toList();
+      builtinSlow = openLoopMeasuring(service, "built-in, the same 99 while org-0's endpoint answers after "
+        + SLOW_MS / 1000 + " s", mixed, quiet, quietRate + QUIET_RATE);
+      slow[0] = 0;
+      raw.put("builtin fairness alone", json(builtinAlone)).put("builtin fairness slow", json(builtinSlow));
+
+      out.append("\n### The same with the built-in provider\n\n")
+        .append("The service with `DELIVERY_PROVIDER=builtin` (its defaults otherwise), one endpoint per "
+          + "organization, each a path of one local Vert.x receiver answering 200 at once; each event is timed from "
+          + "the instant it was due to the instant its signed request reached the receiver. After ").append(rounds)
+        .append(" warm-up burst(s), capacity: ").append(String.format(Locale.ROOT, "**%.0f events/s**.%n%n", capacity))
+        .append(header());
+      for (Stats st : builtinRates) {
+        out.append(row(st));
+      }
+      out.append("\nFairness with a slow endpoint: the 99 quiet organizations alone, then while org-0, publishing "
+          + "10 events/s too, has an endpoint that answers after ").append(SLOW_MS / 1000)
+        .append(" s (within `DELIVERY_TIMEOUT_MS`; it holds its `DELIVERY_ENDPOINT_CONCURRENCY` of 4 attempts):\n\n")
+        .append(header()).append(row(builtinAlone)).append(row(builtinSlow)).append('\n');
+    } finally {
+      await(service.stop());
+      await(receiver.close());
+      arrivals = previous;
+    }
+    return out.toString();
+  }
+
+  /**
+   * {@link #openLoop} publishing every event of {@code planned} but measuring only those of {@code measured}
+   * (the others may arrive much later).
+   */
+  private Stats openLoopMeasuring(WebhookService service, String name, List<Planned> planned, List<Planned> measured,
+                                  double rate) throws Exception {
+    java.util.Set<String> keep = new java.util.HashSet<>();
+    measured.forEach(m -> keep.add(m.eventId()));
+    measuredOnly = keep;
+    try {
+      return openLoop(service, name, planned, rate);
+    } finally {
+      measuredOnly = null;
+    }
+  }
+
+  /** While set, the open loop waits for and measures these eventIds only. */
+  private java.util.Set<String> measuredOnly;
 
   private static String target(String what, double measured, double limit) {
     return String.format(Locale.ROOT, "| %s | %.1f ms | %s |%n", what, measured, measured <= limit ? "yes" : "**no**");
@@ -192,7 +344,7 @@ final class LatencyBenchmark {
 
   /** The capacity: {@code n} events with {@link #CONCURRENCY} in flight, timed from publish to created. */
   private Stats closedLoop(WebhookService service, int n) throws Exception {
-    standIn.forgetMessages();
+    arrivals.reset();
     List<Planned> planned = plan(ORGS, 0, n);
     Map<String, Instant> publishedAt = new ConcurrentHashMap<>();
     AtomicInteger errors = new AtomicInteger();
@@ -201,13 +353,13 @@ final class LatencyBenchmark {
       publishedAt.put(planned.get(i).eventId(), Instant.now());
       return publish(service, planned.get(i)).onFailure(err -> errors.incrementAndGet());
     });
-    await(standIn.await(() -> standIn.messageCount() >= n - errors.get(), Duration.ofMinutes(10)));
+    awaitArrived(planned, errors);
     return stats("capacity", publishedAt, errors.get(), cpu);
   }
 
   /** Publishes {@code planned} at {@code rate} events/s, each timed from when it was due. */
   private Stats openLoop(WebhookService service, String name, List<Planned> planned, double rate) throws Exception {
-    standIn.forgetMessages();
+    arrivals.reset();
     List<Long> committedMicros = java.util.Collections.synchronizedList(new ArrayList<>());
     int n = planned.size();
     Map<String, Instant> dueAt = new ConcurrentHashMap<>();
@@ -241,14 +393,13 @@ final class LatencyBenchmark {
     if (!published.await(SECONDS * 20L + FAIRNESS_SECONDS * 20L, TimeUnit.SECONDS)) {
       throw new IllegalStateException("the publisher fell behind");
     }
-    int[] cursor = {0};
-    await(standIn.await(() -> {
-      // cheap enough to poll while the last events are still on their way: one look-up per event in all
-      while (cursor[0] < n && standIn.messageOfEventId(planned.get(cursor[0]).eventId()) != null) {
-        cursor[0]++;
-      }
-      return cursor[0] >= n - errors.get();
-    }, Duration.ofMinutes(20)));
+    java.util.Set<String> only = measuredOnly;
+    if (only != null) {
+      dueAt.keySet().retainAll(only);
+      awaitArrived(planned.stream().filter(pl -> only.contains(pl.eventId())).toList(), errors);
+    } else {
+      awaitArrived(planned, errors);
+    }
     Stats s = stats(name, dueAt, errors.get(), cpu);
     Stats c;
     synchronized (committedMicros) {
@@ -262,17 +413,31 @@ final class LatencyBenchmark {
     return s;
   }
 
-  /** Latency of each event of {@code from} that the stand-in created: from its instant to the message's. */
+  /** Until every planned event (but those whose publish failed) has arrived. */
+  private void awaitArrived(List<Planned> planned, AtomicInteger errors) throws Exception {
+    int n = planned.size();
+    int[] cursor = {0};
+    await(standIn.await(() -> {
+      // cheap enough to poll while the last events are still on their way: one look-up per event in all
+      while (cursor[0] < n && arrivals.at(planned.get(cursor[0]).eventId()) != null) {
+        cursor[0]++;
+      }
+      return cursor[0] >= n - errors.get();
+    }, Duration.ofMinutes(20)));
+  }
+
+  /** Latency of each event of {@code from} that arrived: from its instant to its arrival. */
   private Stats stats(String name, Map<String, Instant> from, int errors, CpuClock cpu) {
     List<Long> micros = new ArrayList<>(from.size());
     Instant first = null;
     Instant last = null;
-    for (StoredMessage m : standIn.allMessages()) {
-      Instant t = from.get(m.eventId());
-      if (t != null) {
-        micros.add(Math.max(0, Duration.between(t, m.timestamp()).toNanos() / 1_000));
+    for (Map.Entry<String, Instant> e : from.entrySet()) {
+      Instant t = e.getValue();
+      Instant arrived = arrivals.at(e.getKey());
+      if (arrived != null) {
+        micros.add(Math.max(0, Duration.between(t, arrived).toNanos() / 1_000));
         first = first == null || t.isBefore(first) ? t : first;
-        last = last == null || m.timestamp().isAfter(last) ? m.timestamp() : last;
+        last = last == null || arrived.isAfter(last) ? arrived : last;
       }
     }
     double seconds = first == null ? Double.NaN : Duration.between(first, last).toNanos() / 1e9;
