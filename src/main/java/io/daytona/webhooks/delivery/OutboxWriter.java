@@ -1,6 +1,7 @@
 package io.daytona.webhooks.delivery;
 
 import io.daytona.webhooks.bus.Addresses;
+import io.daytona.webhooks.db.GroupCommit;
 import io.daytona.webhooks.delivery.OutboxRepository.NewEvent;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -10,7 +11,6 @@ import io.vertx.core.json.JsonArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -33,9 +33,6 @@ public final class OutboxWriter {
   static final long MAX_BATCH_BYTES = 4L * 1024 * 1024;
   private static final int ATTEMPTS = 4;
 
-  private record Pending(NewEvent event, Promise<Boolean> promise) {
-  }
-
   /** The intake queue is full: the event was not taken (the caller answers 503 with {@code Retry-After}). */
   public static final class IntakeFull extends RuntimeException {
     public IntakeFull(String message) {
@@ -48,11 +45,11 @@ public final class OutboxWriter {
   private final OutboxMetrics metrics;
   private final int maxEvents;
   private final long maxBytes;
-  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  /** One transaction at a time: at most MAX_BATCH events and MAX_BATCH_BYTES of payload (one event whatever its size). */
+  private final GroupCommit<NewEvent, Boolean> commits;
   /** Events (and their payload bytes) taken and not yet committed or failed: queued plus the batch in flight. */
   private int waiting;
   private long waitingBytes;
-  private boolean flushing;
 
   public OutboxWriter(Vertx vertx, OutboxRepository repository, MeterRegistry meters, int maxEvents, long maxBytes) {
     this.vertx = vertx;
@@ -60,6 +57,7 @@ public final class OutboxWriter {
     this.metrics = new OutboxMetrics(meters);
     this.maxEvents = maxEvents;
     this.maxBytes = maxBytes;
+    this.commits = new GroupCommit<>(MAX_BATCH, MAX_BATCH_BYTES, e -> e.payload().length(), this::commit);
   }
 
   /**
@@ -75,50 +73,30 @@ public final class OutboxWriter {
     }
     waiting++;
     waitingBytes += bytes;
-    Promise<Boolean> promise = Promise.promise();
-    queue.add(new Pending(event, promise));
-    flush();
-    return promise.future().onComplete(ar -> {
+    return commits.submit(event).onComplete(ar -> {
       waiting--;
       waitingBytes -= bytes;
     });
   }
 
-  private void flush() {
-    if (flushing || queue.isEmpty()) {
-      return;
-    }
-    flushing = true;
-    List<Pending> batch = new ArrayList<>();
-    long bytes = 0;
-    // at most MAX_BATCH events and MAX_BATCH_BYTES of payload (one event whatever its size): the statement is
-    // encoded whole in one direct buffer
-    while (!queue.isEmpty() && batch.size() < MAX_BATCH
-      && (batch.isEmpty() || bytes + queue.peek().event().payload().length() <= MAX_BATCH_BYTES)) {
-      Pending next = queue.poll();
-      bytes += next.event().payload().length();
-      batch.add(next);
-    }
-    insert(batch.stream().map(Pending::event).toList(), 1).onComplete(ar -> {
-      flushing = false;
+  /** Commits one batch; on success wakes the dispatcher up for the organizations with new rows. */
+  private Future<List<Boolean>> commit(List<NewEvent> batch) {
+    return insert(batch, 1).onComplete(ar -> {
       if (ar.succeeded()) {
         List<Boolean> inserted = ar.result();
         Set<String> organizations = new LinkedHashSet<>();
         for (int i = 0; i < batch.size(); i++) {
           if (inserted.get(i)) {
-            metrics.accepted(batch.get(i).event().source());
-            organizations.add(batch.get(i).event().organizationId());
+            metrics.accepted(batch.get(i).source());
+            organizations.add(batch.get(i).organizationId());
           }
-          batch.get(i).promise().complete(inserted.get(i));
         }
         if (!organizations.isEmpty()) {
           vertx.eventBus().send(Addresses.OUTBOX_WAKE_UP, new JsonArray(new ArrayList<>(organizations)));
         }
       } else {
         LOG.error("Could not commit {} event(s) to the outbox: {}", batch.size(), ar.cause().getMessage());
-        batch.forEach(p -> p.promise().fail(ar.cause()));
       }
-      flush();
     });
   }
 

@@ -115,8 +115,8 @@ public final class RealtimeBridge implements Handler<BridgeEvent> {
       return Future.succeededFuture(false);
     }
     boolean admin = Addresses.ADMIN.equals(address);
-    String org = address.startsWith(Addresses.ORG_PREFIX) ? address.substring(Addresses.ORG_PREFIX.length()) : null;
-    if (!admin && (org == null || org.isEmpty())) {
+    String org = organizationOf(address);
+    if (!admin && org == null) {
       return Future.succeededFuture(false);
     }
     return authenticator.authenticate(authorization, null)

@@ -1,6 +1,5 @@
 package io.daytona.webhooks.delivery;
 
-import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.db.Database;
 import io.daytona.webhooks.delivery.OutboxRepository.NewEvent;
 import io.daytona.webhooks.testsupport.TestDatabase;
@@ -15,7 +14,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,7 +35,7 @@ class OutboxInsertTest {
   static void open() throws Exception {
     url = TestDatabase.freshDatabaseUrl();
     vertx = Vertx.vertx();
-    db = await(Database.open(vertx, ServiceConfig.from(Map.of("DATABASE_URL", url, "JWT_SECRET", "x".repeat(40)))));
+    db = await(TestDatabase.open(vertx, url));
     repository = new OutboxRepository(db);
   }
 

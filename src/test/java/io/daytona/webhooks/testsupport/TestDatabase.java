@@ -77,6 +77,12 @@ public final class TestDatabase {
     return server.getScheme() + "://" + server.getRawUserInfo() + "@" + server.getHost() + ":" + server.getPort() + "/" + name;
   }
 
+  /** The service's {@link io.daytona.webhooks.db.Database} (pools, migrated) on {@code databaseUrl}. */
+  public static io.vertx.core.Future<io.daytona.webhooks.db.Database> open(io.vertx.core.Vertx vertx, String databaseUrl) {
+    return io.daytona.webhooks.db.Database.open(vertx, io.daytona.webhooks.config.ServiceConfig.from(
+      java.util.Map.of("DATABASE_URL", databaseUrl, "JWT_SECRET", "x".repeat(40))));
+  }
+
   /** A JDBC connection to one of the test databases (for assertions on rows). */
   public static Connection connect(String databaseUrl) throws java.sql.SQLException {
     URI uri = URI.create(databaseUrl);

@@ -333,18 +333,18 @@ final class BuiltinStore {
       + "AND EXISTS (SELECT 1 FROM builtin_endpoints x WHERE x.id = d.endpoint_id AND NOT x.disabled) ";
     return queue.preparedQuery("WITH busy AS (SELECT endpoint_id, count(*) AS n FROM builtin_deliveries "
         + "WHERE status = 'sending' AND lease_until >= now() GROUP BY endpoint_id), "
-        + "due AS (SELECT d.id, d.endpoint_id, d.next_attempt_at FROM builtin_deliveries d "
+        + "due AS (SELECT d.id, d.endpoint_id, d.message_id, d.next_attempt_at FROM builtin_deliveries d "
         + "WHERE d.status = 'pending' AND d.next_attempt_at <= now() " + eligible
         + "ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED), "
-        + "expired AS (SELECT d.id, d.endpoint_id, d.next_attempt_at FROM builtin_deliveries d "
+        + "expired AS (SELECT d.id, d.endpoint_id, d.message_id, d.next_attempt_at FROM builtin_deliveries d "
         + "WHERE d.status = 'sending' AND d.lease_until < now() " + eligible
         + "ORDER BY d.lease_until LIMIT $1 FOR UPDATE OF d SKIP LOCKED), "
         + "candidates AS (SELECT * FROM expired UNION ALL SELECT * FROM due), "
-        + "ranked AS (SELECT c.id, c.next_attempt_at, row_number() OVER (PARTITION BY c.endpoint_id "
+        + "ranked AS (SELECT c.id, c.message_id, c.next_attempt_at, row_number() OVER (PARTITION BY c.endpoint_id "
         + "ORDER BY c.next_attempt_at, c.id) + coalesce((SELECT b.n FROM busy b WHERE b.endpoint_id = c.endpoint_id), 0) "
         + "AS slot FROM candidates c), "
         + "allowed AS (SELECT r.id, r.next_attempt_at, octet_length(m.payload) AS bytes FROM ranked r "
-        + "JOIN builtin_deliveries x ON x.id = r.id JOIN builtin_messages m ON m.id = x.message_id "
+        + "JOIN builtin_messages m ON m.id = r.message_id "
         + "WHERE r.slot <= $3 ORDER BY r.next_attempt_at, r.id LIMIT $1), "
         // at most $5 payload bytes in all (one row whatever its size): the rows arrive in one buffer
         + "chosen AS (SELECT id FROM (SELECT id, sum(bytes) OVER (ORDER BY next_attempt_at, id) AS total, "

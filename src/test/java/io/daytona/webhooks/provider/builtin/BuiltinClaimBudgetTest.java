@@ -1,6 +1,5 @@
 package io.daytona.webhooks.provider.builtin;
 
-import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.db.Database;
 import io.daytona.webhooks.provider.EndpointSpec;
 import io.daytona.webhooks.testsupport.TestDatabase;
@@ -13,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,8 +28,7 @@ class BuiltinClaimBudgetTest {
   @BeforeEach
   void open() throws Exception {
     vertx = Vertx.vertx();
-    Database db = await(Database.open(vertx, ServiceConfig.from(Map.of("DATABASE_URL", TestDatabase.freshDatabaseUrl(),
-      "JWT_SECRET", "x".repeat(40)))));
+    Database db = await(TestDatabase.open(vertx, TestDatabase.freshDatabaseUrl()));
     store = new BuiltinStore(db.pool(), db.bookkeepingPool());
   }
 
