@@ -871,9 +871,14 @@ public final class Benchmarks {
   }
 
   static long rssKb(long pid) {
+    return statusKb(pid, "VmRSS");
+  }
+
+  /** A field of {@code /proc/<pid>/status} in KiB ({@code VmRSS}, {@code VmHWM}…); 0 once the process is gone. */
+  static long statusKb(long pid, String field) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-        if (line.startsWith("VmRSS:")) {
+        if (line.startsWith(field + ":")) {
           return Long.parseLong(line.replaceAll("[^0-9]", ""));
         }
       }

@@ -332,16 +332,7 @@ final class LargePayloadBenchmark {
 
   /** The process's resident-memory high-water mark ({@code VmHWM} of {@code /proc/<pid>/status}), in KiB. */
   static long hwmKb(long pid) {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-      }
-    } catch (IOException | NumberFormatException ignored) {
-      // process gone
-    }
-    return 0;
+    return Benchmarks.statusKb(pid, "VmHWM");
   }
 
   /** The top of the service's heap histogram ({@code jcmd <pid> GC.class_histogram}), when over the target. */
