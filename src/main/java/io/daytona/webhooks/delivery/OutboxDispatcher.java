@@ -4,6 +4,7 @@ import io.daytona.webhooks.Hashing;
 import io.daytona.webhooks.ServiceContext;
 import io.daytona.webhooks.bus.Addresses;
 import io.daytona.webhooks.config.ServiceConfig;
+import io.daytona.webhooks.db.GroupCommit;
 import io.daytona.webhooks.delivery.OutboxRepository.Claimed;
 import io.daytona.webhooks.provider.DeliveryProvider;
 import io.daytona.webhooks.provider.NewMessage;
@@ -27,20 +28,28 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 
 /**
- * Sends the outbox to the delivery provider ({@link DeliveryProvider#createMessage}, in-process). Claims due rows in batches ({@link OutboxRepository#CLAIM}: FOR UPDATE
- * SKIP LOCKED plus a lease, so any number of dispatchers on any number of nodes share the work and
- * no row is claimed by two at once), then runs one chain per organization: that organization's
+ * Sends the outbox to the delivery provider ({@link DeliveryProvider#createMessage}, in-process). Claims due rows in
+ * batches ({@link OutboxRepository#CLAIM}: the organizations' cursors locked with FOR UPDATE SKIP LOCKED and leased,
+ * so any number of dispatchers on any number of nodes share the work and no organization is claimed by two at
+ * once), then runs one chain per organization: that organization's
  * claimed rows one after the other, in id order, several organizations at a time
  * ({@code OUTBOX_CONCURRENCY}). A chain stops at the first row that must be retried, so an
  * organization's later event never reaches the provider before an earlier one. Every message carries its
  * eventId and an idempotency key; the provider answering DUPLICATE for the eventId counts as sent (this also
  * covers a lease that expired while its holder was still sending). What to do after a failure is decided from
  * its kind ({@link DeliveryDecision}). A chain renews the lease of the rows it still holds whenever a third of
- * the lease has passed, so that no other node claims them while it works.
+ * the lease has passed, so that no other node claims them while it works. A chain moves its organization's cursor
+ * past the rows it has sent ({@link OutboxRepository#ADVANCE}) once, when it ends (and when it renews its lease), by
+ * group commit: one statement for the chains that ended meanwhile, whatever their organizations; a chain gives its
+ * lease back only with or after that advance, so that nobody claims rows it has sent. Should the node die first,
+ * the rows sent since the last advance are sent again when the lease ends, and the provider's DUPLICATE for their
+ * eventIds counts them as sent.
  *
  * <p>Wakes up on {@link Addresses#OUTBOX_WAKE_UP} after commits (unless every organization of the
  * commit has a chain here already: that chain's end claims the new rows) and every
@@ -51,6 +60,8 @@ public final class OutboxDispatcher extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
   private static final long PRUNE_INTERVAL_MS = 15 * 60_000L;
   private static final int PRUNE_CHUNK = 10_000;
+  /** How often the cursors of organizations with nothing queued (for a minute) are removed. */
+  private static final long CURSOR_SWEEP_INTERVAL_MS = 30_000;
   /** Most rows of one organization taken by one claim. */
   private static final int MAX_CHAIN = 100;
   /**
@@ -64,7 +75,10 @@ public final class OutboxDispatcher extends VerticleBase {
   private final ServiceContext ctx;
   private final OutboxRepository repository;
   private final OutboxMetrics metrics;
-  private final SentRecorder sentRecorder;
+  /** Cursor advances: (organization, highest id sent, give the lease back) → the database's clock at the commit. */
+  private final GroupCommit<Advance, OffsetDateTime> advances;
+  /** Advances submitted and not yet completed (stop waits for them). */
+  private final Set<Future<?>> advancing = new HashSet<>();
   private final ArrayDeque<List<Claimed>> chains = new ArrayDeque<>();
   /** Organizations with a chain queued or running here, and how many. */
   private final Map<String, Integer> busyOrganizations = new HashMap<>();
@@ -107,8 +121,8 @@ public final class OutboxDispatcher extends VerticleBase {
   private boolean stopped;
   private boolean claimFailureLogged;
   private MessageConsumer<Object> wakeUps;
-  /** Rows claimed here but not sent when the dispatcher stops: handed back on stop. */
-  private final List<Long> handBack = new ArrayList<>();
+  /** Organizations claimed here and not finished when the dispatcher stops: their leases are handed back on stop. */
+  private final Set<String> handBack = new HashSet<>();
   /** Set on stop; completed when the last running chain has ended. */
   private Promise<Void> chainsEnded;
 
@@ -121,7 +135,18 @@ public final class OutboxDispatcher extends VerticleBase {
     this.clock = clock;
     this.repository = new OutboxRepository(ctx.database());
     this.metrics = new OutboxMetrics(ctx.meters());
-    this.sentRecorder = new SentRecorder(repository);
+    this.advances = new GroupCommit<>(1000, Long.MAX_VALUE, a -> 1, batch -> {
+      int n = batch.size();
+      String[] orgs = new String[n];
+      Long[] upTo = new Long[n];
+      Boolean[] release = new Boolean[n];
+      for (int i = 0; i < n; i++) {
+        orgs[i] = batch.get(i).organizationId();
+        upTo[i] = batch.get(i).upTo();
+        release[i] = batch.get(i).release();
+      }
+      return repository.advance(orgs, upTo, release).map(at -> java.util.Collections.nCopies(n, at));
+    });
   }
 
   @Override
@@ -139,6 +164,7 @@ public final class OutboxDispatcher extends VerticleBase {
 
     vertx.setTimer(5_000, t -> prune());
     vertx.setPeriodic(PRUNE_INTERVAL_MS, t -> prune());
+    vertx.setPeriodic(CURSOR_SWEEP_INTERVAL_MS, t -> closeIdleCursors());
     if (!provider.configured()) {
       LOG.info("Outbox dispatcher idle: the delivery provider is not configured, accepted events wait in the outbox");
       return Future.succeededFuture();
@@ -179,7 +205,7 @@ public final class OutboxDispatcher extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopped = true;
-    chains.forEach(chain -> chain.forEach(row -> handBack.add(row.id())));
+    chains.forEach(chain -> handBack.add(chain.get(0).organizationId()));
     chains.clear();
     chainsEnded = Promise.promise();
     if (running == 0) {
@@ -189,7 +215,7 @@ public final class OutboxDispatcher extends VerticleBase {
     return chainsEnded.future()
       .compose(v -> {
         vertx.cancelTimer(timer);
-        return sentRecorder.idle();
+        return Future.join(new ArrayList<>(advancing));
       })
       .compose(v -> repository.release(handBack, 0))
       .otherwiseEmpty();
@@ -242,7 +268,7 @@ public final class OutboxDispatcher extends VerticleBase {
         LOG.debug("claimed {} rows: {}", rows.size(), rows.stream().map(r -> r.id() + "/" + r.organizationId()).toList());
       }
       if (stopped) {
-        repository.release(rows.stream().map(Claimed::id).toList(), 0);
+        repository.release(rows.stream().map(Claimed::organizationId).collect(java.util.stream.Collectors.toSet()), 0);
         return;
       }
       long claimedBytes = rows.stream().mapToLong(r -> r.payload().length()).sum();
@@ -265,7 +291,7 @@ public final class OutboxDispatcher extends VerticleBase {
     while (!stopped && running < concurrency && !chains.isEmpty()) {
       List<Claimed> chain = chains.poll();
       running++;
-      runChain(chain, 0, System.nanoTime()).onComplete(ar -> {
+      runChain(chain).onComplete(ar -> {
         running--;
         chain.forEach(r -> heldBytes -= r.payload().length());
         if (stopped) {
@@ -291,45 +317,66 @@ public final class OutboxDispatcher extends VerticleBase {
     }
   }
 
+  /** One cursor advance: the organization's rows up to {@code upTo} are sent; {@code release}: its chain has ended. */
+  record Advance(String organizationId, long upTo, boolean release) {
+  }
+
+  /**
+   * A chain as it runs: its rows, the rows sent and not yet advanced past (from {@code unadvanced} on, up to
+   * {@code sent}), and the last advance it submitted (what gives its lease back waits for it).
+   */
+  private static final class Chain {
+    final List<Claimed> rows;
+    final String organizationId;
+    final List<Claimed> unadvanced = new ArrayList<>();
+    Future<?> lastAdvance = Future.succeededFuture();
+
+    Chain(List<Claimed> rows) {
+      this.rows = rows;
+      this.organizationId = rows.get(0).organizationId();
+    }
+  }
+
+  private Future<Boolean> runChain(List<Claimed> rows) {
+    return runChain(new Chain(rows), 0, System.nanoTime());
+  }
+
   /**
    * Sends the chain's rows in order; true when every row was settled (sent or failed for good). Before each row,
-   * once a third of the lease has passed since it was taken or renewed, the lease of the rows still held is renewed.
+   * once a third of the lease has passed since it was taken or renewed, the organization's lease is renewed.
    */
-  private Future<Boolean> runChain(List<Claimed> chain, int index, long leasedAtNanos) {
-    if (index >= chain.size()) {
+  private Future<Boolean> runChain(Chain chain, int index, long leasedAtNanos) {
+    if (index >= chain.rows.size()) {
       return Future.succeededFuture(true);
     }
     if (stopped) {
-      chain.subList(index, chain.size()).forEach(row -> handBack.add(row.id()));
-      return Future.succeededFuture(false);
+      handBack.add(chain.organizationId);
+      return advance(chain, false).transform(ar -> Future.succeededFuture(false));
     }
     if ((System.nanoTime() - leasedAtNanos) / 1_000_000 >= leaseMs / 3) {
       long renewedAt = System.nanoTime();
-      List<Long> held = chain.subList(index, chain.size()).stream().map(Claimed::id).toList();
-      return repository.renew(held, leaseMs)
-        .onFailure(err -> LOG.warn("Renewing the lease of {} outbox rows failed: {}", held.size(), err.getMessage()))
+      advance(chain, false);
+      return repository.renew(chain.organizationId, leaseMs)
+        .onFailure(err -> LOG.warn("Renewing the lease of organization {} failed: {}", chain.organizationId,
+          err.getMessage()))
         .transform(ar -> runChain(chain, index, renewedAt));
     }
-    return deliver(chain.get(index), index == chain.size() - 1).compose(settled -> {
-      if (settled) {
-        return runChain(chain, index + 1, leasedAtNanos);
-      }
-      // the row waits for its retry and holds its organization back; the rest of the chain gives up its lease,
-      // so that whoever claims the organization's head next also takes these rows
-      List<Long> rest = chain.subList(index + 1, chain.size()).stream().map(Claimed::id).toList();
-      return repository.release(rest, 0).otherwiseEmpty().map(false);
-    });
+    return deliver(chain, index).compose(settled -> settled
+      ? runChain(chain, index + 1, leasedAtNanos)
+      // the row waits for its retry and holds its organization back (its lease was given back with the retry)
+      : Future.succeededFuture(false));
   }
 
   // ---------------------------------------------------------------- one row
 
   /**
-   * Creates the row's message at the provider and records the outcome; true when the row is settled. A SENT
-   * row is recorded in the next batch while its chain goes on, except the chain's last row: the
-   * chain ends once that one is recorded, so that the claim its end starts sees the organization's
-   * next row as the head (a leased, still pending last row would hide the organization).
+   * Creates the row's message at the provider and records the outcome; true when the row is settled. A sent row
+   * moves the cursor in the next advance while its chain goes on, except the chain's last row: the chain ends once
+   * that advance (which gives the lease back) has committed, so that the claim its end starts sees the
+   * organization's next row as the head.
    */
-  private Future<Boolean> deliver(Claimed row, boolean lastOfChain) {
+  private Future<Boolean> deliver(Chain chain, int index) {
+    Claimed row = chain.rows.get(index);
     NewMessage message = new NewMessage(row.eventType(), row.eventId(), row.payload(),
       idempotencyKey(row.organizationId(), row.eventId()));
     // back on this verticle's event loop whatever thread the provider completes on: every field here is its own
@@ -337,27 +384,30 @@ public final class OutboxDispatcher extends VerticleBase {
       .transform(ar -> {
         ProviderFailure failure = ar.succeeded() ? null : ar.cause() instanceof ProviderFailure f ? f
           : new ProviderFailure(ProviderFailure.Kind.UNAVAILABLE, String.valueOf(ar.cause()));
-        return outcome(row, ar.succeeded() ? ar.result().id() : null, failure, lastOfChain);
+        return outcome(chain, row, failure, index == chain.rows.size() - 1);
       });
   }
 
-  private Future<Boolean> outcome(Claimed row, String messageId, ProviderFailure failure, boolean lastOfChain) {
+  private Future<Boolean> outcome(Chain chain, Claimed row, ProviderFailure failure, boolean lastOfChain) {
     Instant now = clock.instant();
     Instant firstFailed = row.firstFailedAt() == null ? null : row.firstFailedAt().toInstant();
     DeliveryDecision d = DeliveryDecision.decide(failure, firstFailed, lastSuccessAt, now, settings.rejectAfter());
     switch (d.action()) {
       case SENT -> {
         lastSuccessAt = now;
-        return sent(row, messageId, d.reason(), lastOfChain);
+        return sent(chain, row, lastOfChain);
       }
       case WAIT -> {
-        return repository.release(List.of(row.id()), pollMs).otherwiseEmpty().map(false);
+        // the provider is down as a whole: the organization waits a poll interval, its rows untouched
+        return advance(chain, false).transform(ar -> repository.release(List.of(row.organizationId()), pollMs))
+          .otherwiseEmpty().map(false);
       }
       case RETRY -> {
         long delay = backoff.delayMs(row.attempts() + 1, failure.retryAfterSeconds());
         LOG.debug("Outbox row {} ({} {}) attempt {} failed, retry in {} ms: {}", row.id(), row.organizationId(),
           row.eventId(), row.attempts() + 1, delay, d.reason());
-        return repository.markRetry(row.id(), delay, d.reason(), d.firstFailedAt().atOffset(ZoneOffset.UTC))
+        return advance(chain, false).transform(ar ->
+            repository.markRetry(row, delay, d.reason(), d.firstFailedAt().atOffset(ZoneOffset.UTC)))
           .onSuccess(v -> metrics.retried())
           .map(false)
           .otherwise(false);
@@ -365,26 +415,48 @@ public final class OutboxDispatcher extends VerticleBase {
       default -> {
         LOG.warn("Event {} of organization {} ({}) rejected: {}", row.eventId(), row.organizationId(),
           row.eventType(), d.reason());
-        return repository.markFailed(row.id(), d.reason())
-          .onSuccess(v -> metrics.failed())
-          .map(true)
-          .otherwise(false);
+        Future<Void> failed = repository.markFailed(row.id(), d.reason()).onSuccess(v -> metrics.failed());
+        if (lastOfChain) {
+          // no advance gives this chain's lease back: hand it back once the chain's advances have committed
+          failed = failed.compose(v -> chain.unadvanced.isEmpty()
+            ? chain.lastAdvance.transform(ar -> repository.release(List.of(row.organizationId()), 0))
+            : advance(chain, true).mapEmpty());
+        }
+        return failed.map(true).otherwise(false);
       }
     }
   }
 
   /**
-   * The provider has the message: the row is recorded SENT in the next batch; true at once, or for the
-   * chain's last row once it is recorded (a failed recording leaves the row leased: when the lease
-   * ends it is sent again and the provider's DUPLICATE settles it).
+   * The provider has the message: true. The cursor moves past the row with the chain's next advance: for the
+   * chain's last row at once, and true once that advance (which gives the lease back) has committed.
    */
-  private Future<Boolean> sent(Claimed row, String svixMessageId, String note, boolean lastOfChain) {
-    Future<Double> recorded = sentRecorder.sent(row.id(), svixMessageId, note).onSuccess(latency -> {
-      if (latency != null) {
-        metrics.sent(latency);
-      }
-    });
-    return lastOfChain ? recorded.transform(ar -> Future.succeededFuture(true)) : Future.succeededFuture(true);
+  private Future<Boolean> sent(Chain chain, Claimed row, boolean lastOfChain) {
+    chain.unadvanced.add(row);
+    return lastOfChain ? advance(chain, true).transform(ar -> Future.succeededFuture(true)) : Future.succeededFuture(true);
+  }
+
+  /**
+   * Moves the chain's cursor past the rows it has sent since its last advance ({@code release}: and gives its lease
+   * back); answers when that has committed, or at once when there is nothing to advance past. A failed advance
+   * leaves those rows past the cursor: when the lease ends they are sent again, and the provider's DUPLICATE for
+   * their eventIds settles them.
+   */
+  private Future<?> advance(Chain chain, boolean release) {
+    if (chain.unadvanced.isEmpty()) {
+      return chain.lastAdvance;
+    }
+    List<Claimed> rows = new ArrayList<>(chain.unadvanced);
+    chain.unadvanced.clear();
+    Claimed last = rows.get(rows.size() - 1);
+    Future<OffsetDateTime> advanced = advances.submit(new Advance(chain.organizationId, last.id(), release));
+    advancing.add(advanced);
+    advanced.onComplete(ar -> advancing.remove(advanced));
+    advanced.onSuccess(at -> rows.forEach(row -> metrics.sent(Duration.between(row.createdAt(), at).toNanos() / 1e9)));
+    advanced.onFailure(err -> LOG.warn("Recording {} outbox row(s) of organization {} sent failed (they will be sent "
+      + "again, and counted as sent by their eventIds): {}", rows.size(), chain.organizationId, err.getMessage()));
+    chain.lastAdvance = advanced;
+    return advanced;
   }
 
   /** {@code outbox-<org>-<eventId>}, or a hash of the two when that would be long. */
@@ -397,6 +469,19 @@ public final class OutboxDispatcher extends VerticleBase {
   }
 
   // ---------------------------------------------------------------- retention
+
+  private void closeIdleCursors() {
+    if (stopped) {
+      return;
+    }
+    repository.closeIdleCursors().onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("Removing idle outbox cursors failed: {}", ar.cause().getMessage());
+      } else if (ar.result() > 0) {
+        LOG.debug("Removed {} idle outbox cursor(s)", ar.result());
+      }
+    });
+  }
 
   private void prune() {
     if (stopped) {

@@ -71,7 +71,7 @@ public final class OutboxEventsVerticle extends VerticleBase {
       return repository.find(org, eventId).compose(existing -> Future.failedFuture(existing == null
         ? ApiError.notFound("Organization '" + org + "' has no event '" + eventId + "' in the outbox.")
         : new ApiError(409, "Event '" + eventId + "' is not rejected (it is "
-          + ("SENT".equals(existing.getString("status")) ? "sent" : "queued") + "): only a rejected event can be queued again.")));
+          + existing.getString("state") + "): only a rejected event can be queued again.")));
     });
   }
 

@@ -14,18 +14,20 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The SQL of the event outbox ({@code event_outbox}): inserting accepted events, claiming due rows
- * for a dispatcher, recording each outcome, pruning sent rows.
+ * The SQL of the event outbox ({@code event_outbox}) and of its per-organization cursors
+ * ({@code outbox_cursors}, migration V22): inserting accepted events, claiming due rows for a dispatcher,
+ * recording each outcome, pruning settled rows.
  *
- * <p>Statements that reach rows by id say {@code status NOT IN ('SENT', 'FAILED')} where they mean
- * {@code status = 'PENDING'} (the same rows, by the table's CHECK constraint). The planner cannot
- * use the partial indexes on pending rows for it, so it looks the rows up by primary key whatever
- * the statistics say. A queue's statistics are often stale (analyzed while nothing was pending, a
- * burst arriving before the next analyze); with {@code status = 'PENDING'} the planner then read
- * every pending row for each batch recorded as sent, and for each row a claim leased: the cost grew
- * with the backlog (under EXPLAIN ANALYZE a claim of 500 rows over a 5,000-row backlog took 0.76 s;
- * in a benchmark one claim compared 29,230 rows to lease 190; see OutboxPlansTest).
- * The statements that find rows of the outbox are also planned with their arguments each time
+ * <p>An accepted event is written once, by its insert. Handing rows to the provider does not update them:
+ * their organization's cursor ({@code sent_up_to}) moves past them, once per batch; an organization is
+ * leased as a whole (its cursor's {@code lease_until}), not row by row. A row is updated only when an
+ * attempt at it fails or it is rejected. A row of an organization is sent when it is at or below the
+ * cursor, or when the organization has no cursor: a cursor is removed once its organization has nothing
+ * queued ({@link #CLOSE_IDLE_CURSORS}) and opened again by the organization's next insert (a trigger).
+ * Rows become visible to any snapshot in their organization's id order (another trigger numbers them
+ * under the organization's advisory lock), so a cursor never passes a row nobody has seen.
+ *
+ * <p>The statements that find rows of the outbox are planned with their arguments each time
  * ({@link Database#PLANNED_EACH_TIME}): the outbox's size swings too much for a cached plan.
  */
 public final class OutboxRepository {
@@ -42,7 +44,9 @@ public final class OutboxRepository {
   /**
    * Inserts a batch of events in one statement ($1..$5: organization ids, event types, event ids,
    * payloads, sources), their ids in the arrays' order, and records their organizations as seen
-   * (sorted: concurrent commits lock them in the same order, so they cannot deadlock). Answers the
+   * (sorted: concurrent commits lock them in the same order, so they cannot deadlock; the rows too are
+   * inserted sorted by organization, then in the arrays' order, as each takes its organization's advisory
+   * lock). Answers the
    * events that were new: an event whose organization already had its eventId, in the table or
    * earlier in the arrays, is skipped.
    */
@@ -52,88 +56,112 @@ public final class OutboxRepository {
     SELECT organization_id, event_type, event_id, payload, source
       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY
            AS e(organization_id, event_type, event_id, payload, source, n)
-     ORDER BY n
+     ORDER BY organization_id, n
     ON CONFLICT (organization_id, event_id) DO NOTHING
     RETURNING organization_id, event_id
     """;
 
   /**
-   * Claims work for one dispatcher. An organization takes part only when its oldest PENDING row
-   * (its head) is due and not locked by another claimer; then the head and the following pending
-   * rows of that organization (in id order, at most $4) are leased together, so only the holder of
-   * the head sends that organization's events and they reach Svix in order. The organizations with
-   * pending rows are found by a skip scan of the partial index {@code event_outbox_org_pending}
-   * (one probe per organization) and each head by one more probe, so a claim costs about the number
-   * of organizations with a backlog, not the size of the backlog. Oldest due heads go first. The
-   * heads are locked by primary key ({@code id = ANY(ARRAY(...))}, evaluated once): a plain
-   * {@code IN (heads)} let the planner walk the whole due index instead, probing every pending row
-   * of a large backlog on every claim. Organizations share the $2 rows in turns (each one's first
-   * row, then each one's second...), so no organization's chain is read past its share: with 100
-   * organizations 50 rows deep, reading each one's whole chain to lease 5 of its rows made a
-   * 500-row claim take 13 ms instead of 9 (EXPLAIN ANALYZE).
-   * The rows taken in turns stop where their payloads would pass $5 bytes (the memory budget), so each
+   * Claims work for one dispatcher. An organization takes part when its lease is free and the oldest of its
+   * queued rows (its head: the first PENDING row past its cursor) is due; then the organization is leased
+   * ({@code lease_until}) and the head and its following queued rows (in id order, at most $4) are returned
+   * together, so only the holder of the lease sends that organization's events and they reach the provider in
+   * order. Cursors exist only for organizations with something queued (or recently so), and each head is one
+   * probe of {@code event_outbox_org_pending}: a claim costs about the number of organizations with a backlog,
+   * not the size of the backlog. Oldest due heads go first. Cursors are locked with SKIP LOCKED, so two
+   * dispatchers never take one organization at once and never wait for each other. Organizations share the $2
+   * rows in turns (each one's first row, then each one's second...), so no organization's chain is read past
+   * its share; the rows taken in turns stop where their payloads would pass $5 bytes (the memory budget), so each
    * organization keeps a prefix of its chain; the first row is taken whatever its size.
    * $1 = most organizations, $2 = most rows in all, $3 = lease in milliseconds, $4 = most rows per
    * organization, $5 = most payload bytes in all.
    */
   static final String CLAIM = Database.PLANNED_EACH_TIME + """
-    WITH RECURSIVE orgs(org) AS (
-      (SELECT organization_id FROM event_outbox WHERE status = 'PENDING' ORDER BY organization_id LIMIT 1)
-      UNION ALL
-      SELECT (SELECT e.organization_id FROM event_outbox e
-               WHERE e.status = 'PENDING' AND e.organization_id > orgs.org
-               ORDER BY e.organization_id LIMIT 1)
-        FROM orgs
-       WHERE orgs.org IS NOT NULL
-    ), heads AS (
-      SELECT h.id
-        FROM orgs
+    WITH heads AS (
+      SELECT c.organization_id
+        FROM outbox_cursors c
         CROSS JOIN LATERAL (
-          SELECT e.id, e.next_attempt_at FROM event_outbox e
-           WHERE e.organization_id = orgs.org AND e.status = 'PENDING'
-           ORDER BY e.id LIMIT 1
+          SELECT hd.id, hd.next_attempt_at FROM event_outbox hd
+           WHERE hd.organization_id = c.organization_id AND hd.status = 'PENDING' AND hd.id > c.sent_up_to
+           ORDER BY hd.id LIMIT 1
         ) h
-       WHERE orgs.org IS NOT NULL AND h.next_attempt_at <= now()
+       WHERE c.lease_until <= now() AND h.next_attempt_at <= now()
        ORDER BY h.next_attempt_at, h.id
        LIMIT $1
     ), due AS (
-      SELECT o.id, o.organization_id
-        FROM event_outbox o
-       WHERE o.id = ANY (ARRAY(SELECT id FROM heads)) AND o.status NOT IN ('SENT', 'FAILED')
-         AND o.next_attempt_at <= now()
-         FOR UPDATE OF o SKIP LOCKED
+      SELECT c.organization_id, c.sent_up_to
+        FROM outbox_cursors c
+       WHERE c.organization_id = ANY (ARRAY(SELECT organization_id FROM heads)) AND c.lease_until <= now()
+         FOR UPDATE OF c SKIP LOCKED
     ), chain AS (
-      SELECT c.id, c.rn, c.bytes
+      SELECT x.id, x.rn, x.bytes, d.organization_id
         FROM due d
         CROSS JOIN LATERAL (
-          SELECT e.id, row_number() OVER (ORDER BY e.id) AS rn, octet_length(e.payload) AS bytes
-            FROM event_outbox e
-           WHERE e.organization_id = d.organization_id AND e.status = 'PENDING' AND e.id >= d.id
-           ORDER BY e.id
+          SELECT ch.id, row_number() OVER (ORDER BY ch.id) AS rn, octet_length(ch.payload) AS bytes
+            FROM event_outbox ch
+           WHERE ch.organization_id = d.organization_id AND ch.status = 'PENDING' AND ch.id > d.sent_up_to
+           ORDER BY ch.id
            LIMIT least($4, (SELECT ceil($2::numeric / greatest(count(*), 1)) FROM due))::int
-        ) c
+        ) x
     ), turns AS (
-      SELECT id, bytes, row_number() OVER (ORDER BY rn, id) AS k FROM chain ORDER BY rn, id LIMIT $2
+      SELECT id, organization_id, bytes, row_number() OVER (ORDER BY rn, id) AS k FROM chain ORDER BY rn, id LIMIT $2
     ), picked AS (
-      SELECT id FROM (SELECT id, k, sum(bytes) OVER (ORDER BY k) AS total FROM turns) x
+      SELECT id, organization_id FROM (SELECT id, organization_id, k, sum(bytes) OVER (ORDER BY k) AS total FROM turns) x
        WHERE x.total <= $5 OR x.k = 1
+    ), leased AS (
+      UPDATE outbox_cursors c
+         SET lease_until = now() + make_interval(secs => $3::float8 / 1000)
+       WHERE c.organization_id IN (SELECT organization_id FROM picked)
     )
-    UPDATE event_outbox t
-       SET next_attempt_at = now() + make_interval(secs => $3::float8 / 1000)
-      FROM picked p
-     WHERE t.id = p.id AND t.status NOT IN ('SENT', 'FAILED')
-    RETURNING t.id, t.organization_id, t.event_type, t.event_id, t.payload, t.attempts, t.created_at, t.first_failed_at
+    SELECT e.id, e.organization_id, e.event_type, e.event_id, e.payload, e.attempts, e.created_at, e.first_failed_at
+      FROM event_outbox e
+     WHERE e.id = ANY (ARRAY(SELECT id FROM picked))
     """;
 
-  /** Marks many rows sent in one statement; answers each row's seconds from acceptance to now. */
-  static final String MARK_SENT = Database.PLANNED_EACH_TIME + """
-    UPDATE event_outbox t
-       SET status = 'SENT', sent_at = now(), svix_message_id = u.message_id, attempts = t.attempts + 1,
-           last_error = u.note
-      FROM unnest($1::int8[], $2::text[], $3::text[]) AS u(id, message_id, note)
-     WHERE t.id = u.id AND t.status NOT IN ('SENT', 'FAILED')
-    RETURNING t.id, extract(epoch FROM now() - t.created_at)::float8 AS latency
+  /**
+   * Moves cursors past rows handed to the provider, one statement for many organizations ($1 organizations,
+   * $2 the highest id sent of each, $3 whether its chain has ended: its lease is then given back); answers the
+   * database's clock (the latency of each row is measured against it).
+   */
+  static final String ADVANCE = """
+    WITH moved AS (
+      UPDATE outbox_cursors c
+         SET sent_up_to = greatest(c.sent_up_to, u.up_to),
+             lease_until = CASE WHEN u.release THEN least(c.lease_until, now()) ELSE c.lease_until END
+        FROM (SELECT org, max(up_to) AS up_to, bool_or(release) AS release
+                FROM unnest($1::text[], $2::int8[], $3::bool[]) AS x(org, up_to, release) GROUP BY org) u
+       WHERE c.organization_id = u.org
+    )
+    SELECT now() AS at
     """;
+
+  /**
+   * Removes the cursors of organizations that have nothing queued and have not been claimed for a minute:
+   * their rows all count as sent, and their next insert opens a cursor again. Run in one transaction after
+   * {@link #LOCK_IDLE_CURSORS} took their organizations' insert locks (without waiting: an organization whose
+   * insert is in flight is left for the next time), so that this statement's snapshot sees every row of them.
+   * $1 = the organizations locked.
+   */
+  static final String CLOSE_IDLE_CURSORS = Database.PLANNED_EACH_TIME + """
+    DELETE FROM outbox_cursors c
+     WHERE c.organization_id = ANY ($1::text[]) AND c.lease_until < now() - interval '1 minute'
+       AND NOT EXISTS (SELECT 1 FROM event_outbox e
+                        WHERE e.organization_id = c.organization_id AND e.status = 'PENDING' AND e.id > c.sent_up_to)
+    """;
+
+  /** The organizations whose cursors {@link #CLOSE_IDLE_CURSORS} may remove, their insert locks taken if free. */
+  static final String LOCK_IDLE_CURSORS = """
+    SELECT organization_id FROM (
+      SELECT organization_id FROM outbox_cursors WHERE lease_until < now() - interval '1 minute'
+       ORDER BY organization_id LIMIT 1000) c
+     WHERE pg_try_advisory_xact_lock(726554, hashtext(organization_id))
+    """;
+
+  /** Each row's state as the API names it ({@code queued}, {@code sent}, {@code rejected}); see migration V22. */
+  static final String STATE = """
+    CASE WHEN e.status = 'FAILED' THEN 'rejected'
+         WHEN e.status = 'SENT' OR c.organization_id IS NULL OR e.id <= c.sent_up_to THEN 'sent'
+         ELSE 'queued' END""";
 
   private final Pool pool;
   private final Pool bookkeeping;
@@ -183,15 +211,19 @@ public final class OutboxRepository {
       });
   }
 
-  /** The status and event type of an organization's event, or null when there is none. */
+  /**
+   * The state ({@code queued}, {@code sent} or {@code rejected}, as {@code state}) and event type of an
+   * organization's event, or null when there is none.
+   */
   public Future<Row> find(String organizationId, String eventId) {
-    return pool.preparedQuery(Database.PLANNED_EACH_TIME
-        + "SELECT status, event_type FROM event_outbox WHERE organization_id = $1 AND event_id = $2")
+    return pool.preparedQuery(Database.PLANNED_EACH_TIME + "SELECT " + STATE + " AS state, e.event_type "
+        + "FROM event_outbox e LEFT JOIN outbox_cursors c ON c.organization_id = e.organization_id "
+        + "WHERE e.organization_id = $1 AND e.event_id = $2")
       .execute(Tuple.of(organizationId, eventId))
       .map(rs -> rs.iterator().hasNext() ? rs.iterator().next() : null);
   }
 
-  /** An organization's row as {@code GET /organizations/{org}/events} shows it (PENDING or FAILED). */
+  /** An organization's row as {@code GET /organizations/{org}/events} shows it (PENDING: queued, or FAILED). */
   public record Listed(long id, String eventId, String eventType, String status, String lastError, int attempts,
                        OffsetDateTime nextAttemptAt, OffsetDateTime createdAt) {
   }
@@ -202,16 +234,19 @@ public final class OutboxRepository {
   /**
    * One branch per status, each read newest first from its own partial index on (organization, id)
    * ({@code event_outbox_org_pending}, {@code event_outbox_org_failed}), merged: $1 organization, $2 only ids
-   * below it, $3 rows.
+   * below it, $3 rows. Queued rows are those past the organization's cursor (none without a cursor).
    */
   private static String listBranch(String status) {
+    String queued = "PENDING".equals(status)
+      ? " AND id > coalesce((SELECT sent_up_to FROM outbox_cursors WHERE organization_id = $1), 9223372036854775807)"
+      : "";
     return "(SELECT " + LISTED_COLUMNS + " FROM event_outbox WHERE organization_id = $1 AND status = '" + status
-      + "' AND id < $2 ORDER BY id DESC LIMIT $3)";
+      + "'" + queued + " AND id < $2 ORDER BY id DESC LIMIT $3)";
   }
 
   /**
    * An organization's rows not (yet) handed to the provider, newest first: at most {@code limit} with ids below
-   * {@code beforeId} (null: from the newest), of one status ({@code PENDING} or {@code FAILED}; null: both).
+   * {@code beforeId} (null: from the newest), of one status ({@code PENDING}: queued, or {@code FAILED}; null: both).
    */
   public Future<List<Listed>> listUnsent(String organizationId, String status, Long beforeId, int limit) {
     String sql = status != null ? listBranch(status)
@@ -226,13 +261,20 @@ public final class OutboxRepository {
   }
 
   /**
-   * Queues a FAILED row again, due at once (its reason and failing-since cleared, its attempts kept); answers the
-   * row as it is now, or null when the organization has no FAILED row with this eventId.
+   * Queues a FAILED row again, due at once (its reason and failing-since cleared, its attempts and acceptance time
+   * kept); answers the row as it is now, or null when the organization has no FAILED row with this eventId. The
+   * row is taken out and inserted again, so it gets a new id past the organization's cursor: it goes after the
+   * organization's queued events.
    */
   public Future<Listed> requeue(String organizationId, String eventId) {
-    return pool.preparedQuery(Database.PLANNED_EACH_TIME
-        + "UPDATE event_outbox SET status = 'PENDING', next_attempt_at = now(), last_error = NULL, first_failed_at = NULL "
-        + "WHERE organization_id = $1 AND event_id = $2 AND status = 'FAILED' RETURNING " + LISTED_COLUMNS)
+    return pool.preparedQuery(Database.PLANNED_EACH_TIME + """
+        WITH gone AS (
+          DELETE FROM event_outbox WHERE organization_id = $1 AND event_id = $2 AND status = 'FAILED'
+          RETURNING organization_id, event_type, event_id, payload, source, attempts, created_at
+        )
+        INSERT INTO event_outbox (organization_id, event_type, event_id, payload, source, attempts, created_at)
+        SELECT organization_id, event_type, event_id, payload, source, attempts, created_at FROM gone
+        RETURNING """ + " " + LISTED_COLUMNS)
       .execute(Tuple.of(organizationId, eventId))
       .map(rs -> rs.iterator().hasNext() ? listed(rs.iterator().next()) : null);
   }
@@ -260,57 +302,86 @@ public final class OutboxRepository {
     });
   }
 
-  /** Marks rows sent (ids, Svix message ids, notes: same length); answers row id → seconds since acceptance. */
-  public Future<java.util.Map<Long, Double>> markSent(Long[] ids, String[] svixMessageIds, String[] notes) {
-    return bookkeeping.preparedQuery(MARK_SENT).execute(Tuple.of(ids, svixMessageIds, notes))
-      .map(rs -> {
-        java.util.Map<Long, Double> out = new java.util.HashMap<>();
-        rs.forEach(r -> out.put(r.getLong("id"), r.getDouble("latency")));
-        return out;
-      });
+  /**
+   * Moves the organizations' cursors up to the rows sent (organizations, highest ids sent, whether to give the
+   * lease back: same length); answers the database's clock at that moment.
+   */
+  public Future<OffsetDateTime> advance(String[] organizations, Long[] upTo, Boolean[] release) {
+    return bookkeeping.preparedQuery(ADVANCE).execute(Tuple.of(organizations, upTo, release))
+      .map(rs -> rs.iterator().next().getOffsetDateTime("at"));
   }
 
-  /** Schedules another attempt in {@code delayMillis}; {@code firstFailedAt}: since when the row has been failing. */
-  public Future<Void> markRetry(long id, long delayMillis, String error, OffsetDateTime firstFailedAt) {
-    return bookkeeping.preparedQuery(Database.PLANNED_EACH_TIME
-        + "UPDATE event_outbox SET attempts = attempts + 1, last_error = $3, first_failed_at = $4, "
-        + "next_attempt_at = now() + make_interval(secs => $2::float8 / 1000) "
-        + "WHERE id = $1 AND status NOT IN ('SENT', 'FAILED')")
-      .execute(Tuple.of(id, delayMillis, error, firstFailedAt))
+  /**
+   * Schedules another attempt at a row in {@code delayMillis} ({@code firstFailedAt}: since when it has been
+   * failing) and gives its organization's lease back: the row, its head, holds the organization until then.
+   */
+  public Future<Void> markRetry(Claimed row, long delayMillis, String error, OffsetDateTime firstFailedAt) {
+    return bookkeeping.preparedQuery(Database.PLANNED_EACH_TIME + """
+        WITH r AS (
+          UPDATE event_outbox SET attempts = attempts + 1, last_error = $3, first_failed_at = $4,
+                 next_attempt_at = now() + make_interval(secs => $2::float8 / 1000)
+           WHERE id = $1 AND status = 'PENDING'
+        )
+        UPDATE outbox_cursors SET lease_until = least(lease_until, now()) WHERE organization_id = $5
+        """)
+      .execute(Tuple.of(row.id(), delayMillis, error, firstFailedAt, row.organizationId()))
       .mapEmpty();
   }
 
-  /** Renews the lease of rows a chain still holds (claimed, not yet recorded). */
-  public Future<Void> renew(List<Long> ids, long leaseMillis) {
-    return release(ids, leaseMillis);
+  /** Renews an organization's lease (its chain still runs). */
+  public Future<Void> renew(String organizationId, long leaseMillis) {
+    return release(List.of(organizationId), leaseMillis);
   }
 
-  /** Gives up on a row (Svix rejected it for good). */
+  /** Gives up on a row (the provider rejected it for good); its organization's later rows go on. */
   public Future<Void> markFailed(long id, String error) {
     return bookkeeping.preparedQuery(Database.PLANNED_EACH_TIME
         + "UPDATE event_outbox SET status = 'FAILED', attempts = attempts + 1, last_error = $2 "
-        + "WHERE id = $1 AND status NOT IN ('SENT', 'FAILED')")
+        + "WHERE id = $1 AND status = 'PENDING'")
       .execute(Tuple.of(id, error))
       .mapEmpty();
   }
 
-  /** Hands rows back without counting an attempt (e.g. the dispatcher stops), due in {@code delayMillis}. */
-  public Future<Void> release(List<Long> ids, long delayMillis) {
-    if (ids.isEmpty()) {
+  /** Sets the organizations' leases to end in {@code delayMillis} (0: hands them back, e.g. the dispatcher stops). */
+  public Future<Void> release(java.util.Collection<String> organizations, long delayMillis) {
+    if (organizations.isEmpty()) {
       return Future.succeededFuture();
     }
-    return bookkeeping.preparedQuery(Database.PLANNED_EACH_TIME
-        + "UPDATE event_outbox SET next_attempt_at = now() + make_interval(secs => $2::float8 / 1000) "
-        + "WHERE id = ANY($1) AND status NOT IN ('SENT', 'FAILED')")
-      .execute(Tuple.of(ids.toArray(new Long[0]), delayMillis))
+    return bookkeeping.preparedQuery(
+        "UPDATE outbox_cursors SET lease_until = now() + make_interval(secs => $2::float8 / 1000) "
+        + "WHERE organization_id = ANY($1)")
+      .execute(Tuple.of(organizations.toArray(new String[0]), delayMillis))
       .mapEmpty();
   }
 
-  /** Deletes up to {@code limit} SENT rows older than the retention; answers how many. */
+  /**
+   * Removes the cursors of organizations with nothing queued and unclaimed for a minute (see
+   * {@link #CLOSE_IDLE_CURSORS}); answers how many. Through the database's pool: a removal must not outlive a lost
+   * advance of the same cursor, and commits there wait for the disk (so everything written before them is kept).
+   */
+  public Future<Integer> closeIdleCursors() {
+    return pool.withTransaction(conn -> conn.query(LOCK_IDLE_CURSORS).execute()
+      .compose(locked -> {
+        List<String> orgs = new ArrayList<>();
+        locked.forEach(r -> orgs.add(r.getString(0)));
+        return orgs.isEmpty() ? Future.succeededFuture(0)
+          : conn.preparedQuery(CLOSE_IDLE_CURSORS).execute(Tuple.of(orgs.toArray(new String[0]))).map(RowSet::rowCount);
+      }));
+  }
+
+  /**
+   * Deletes up to {@code limit} sent rows accepted more than the retention ago; answers how many. Ids grow with
+   * acceptance time, so the rows older than the retention are those below the first id accepted since.
+   */
   public Future<Integer> pruneSent(int retentionHours, int limit) {
-    return pool.preparedQuery(Database.PLANNED_EACH_TIME
-        + "DELETE FROM event_outbox WHERE id IN (SELECT id FROM event_outbox "
-        + "WHERE status = 'SENT' AND sent_at < now() - make_interval(hours => $1) LIMIT $2)")
+    return pool.preparedQuery(Database.PLANNED_EACH_TIME + """
+        DELETE FROM event_outbox WHERE id IN (
+          SELECT e.id FROM event_outbox e LEFT JOIN outbox_cursors c ON c.organization_id = e.organization_id
+           WHERE e.id < coalesce((SELECT id FROM event_outbox WHERE created_at >= now() - make_interval(hours => $1)
+                                   ORDER BY id LIMIT 1), 9223372036854775807)
+             AND e.status <> 'FAILED' AND (e.status = 'SENT' OR c.organization_id IS NULL OR e.id <= c.sent_up_to)
+           ORDER BY e.id LIMIT $2)
+        """)
       .execute(Tuple.of(retentionHours, limit))
       .map(RowSet::rowCount);
   }

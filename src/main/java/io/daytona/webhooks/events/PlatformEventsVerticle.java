@@ -144,7 +144,7 @@ public final class PlatformEventsVerticle extends VerticleBase {
         ? Future.succeededFuture(accepted(eventId, eventType, org, "queued", false))
         : repository.find(org, eventId).map(row -> row == null
           ? accepted(eventId, eventType, org, "sent", true) // already pruned after it was sent
-          : accepted(eventId, row.getString("event_type"), org, status(row.getString("status")), true)));
+          : accepted(eventId, row.getString("event_type"), org, status(row.getString("state")), true)));
   }
 
   private static JsonObject accepted(String eventId, String eventType, String org, String status, boolean duplicate) {
@@ -152,11 +152,8 @@ public final class PlatformEventsVerticle extends VerticleBase {
       .put("organizationId", org).put("status", status).put("duplicate", duplicate));
   }
 
-  private static String status(String rowStatus) {
-    return switch (rowStatus) {
-      case "SENT" -> "sent";
-      case "FAILED" -> "failed";
-      default -> "queued";
-    };
+  /** The outbox's state of a row ({@code queued}, {@code sent}, {@code rejected}) as /send names it. */
+  private static String status(String state) {
+    return "rejected".equals(state) ? "failed" : state;
   }
 }

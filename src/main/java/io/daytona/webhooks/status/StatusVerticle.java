@@ -49,12 +49,14 @@ public final class StatusVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> outbox() {
-    // "attempts >= 0" (always true) lets these use the index event_outbox_pending_for_status (see its migration, V10)
+    // queued rows are those past their organization's cursor: one index range per organization with a cursor
     String sql = "SELECT"
-      + " (SELECT count(*) FROM event_outbox WHERE status = 'PENDING' AND attempts >= 0) AS pending,"
+      + " (SELECT coalesce(sum(q.n), 0) FROM outbox_cursors c CROSS JOIN LATERAL (SELECT count(*) AS n FROM event_outbox e"
+      + "   WHERE e.organization_id = c.organization_id AND e.status = 'PENDING' AND e.id > c.sent_up_to) q)::int8 AS pending,"
       + " (SELECT count(*) FROM event_outbox WHERE status = 'FAILED') AS failed,"
-      + " (SELECT extract(epoch FROM now() - created_at) FROM event_outbox WHERE status = 'PENDING' AND attempts >= 0"
-      + " ORDER BY id LIMIT 1) AS oldest";
+      + " (SELECT extract(epoch FROM now() - min(h.created_at)) FROM outbox_cursors c CROSS JOIN LATERAL ("
+      + "   SELECT e.created_at FROM event_outbox e WHERE e.organization_id = c.organization_id AND e.status = 'PENDING'"
+      + "   AND e.id > c.sent_up_to ORDER BY e.id LIMIT 1) h) AS oldest";
     return ctx.database().pool().query(sql).execute().map(rows -> {
       Row row = rows.iterator().next();
       Object oldest = row.getValue("oldest");

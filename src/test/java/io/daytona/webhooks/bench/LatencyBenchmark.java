@@ -447,7 +447,7 @@ final class LatencyBenchmark {
 
   private static long pending(String url, String org) throws Exception {
     try (Connection c = TestDatabase.connect(url); var rs = c.createStatement().executeQuery(
-      "SELECT count(*) FROM event_outbox WHERE status = 'PENDING' AND organization_id = '" + org + "'")) {
+      "SELECT count(*) FROM event_outbox_states WHERE state = 'queued' AND organization_id = '" + org + "'")) {
       rs.next();
       return rs.getLong(1);
     }

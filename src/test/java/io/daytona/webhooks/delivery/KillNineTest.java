@@ -150,7 +150,7 @@ class KillNineTest {
     process = startService(databaseUrl, port);
     eventually(() -> standIn.allMessages().stream().map(StoredMessage::eventId).collect(Collectors.toSet())
       .containsAll(acknowledged), WAIT);
-    eventually(() -> count(databaseUrl, "SELECT count(*) FROM event_outbox WHERE status = 'PENDING'") == 0, WAIT);
+    eventually(() -> count(databaseUrl, "SELECT count(*) FROM event_outbox_states WHERE state = 'queued'") == 0, WAIT);
 
     for (String id : acknowledged) {
       assertThat(standIn.messagesCreated(id)).as(id).isEqualTo(1);
@@ -158,7 +158,7 @@ class KillNineTest {
     // nothing in Svix that the service did not commit, and nothing twice
     List<StoredMessage> all = standIn.allMessages();
     assertThat(all.stream().map(StoredMessage::eventId).distinct().count()).isEqualTo(all.size());
-    assertThat((long) all.size()).isEqualTo(count(databaseUrl, "SELECT count(*) FROM event_outbox WHERE status = 'SENT'"));
+    assertThat((long) all.size()).isEqualTo(count(databaseUrl, "SELECT count(*) FROM event_outbox_states WHERE state = 'sent'"));
     // per-organization order survived the crash: Svix holds each org's events in outbox order
     OutboxDeliveryTest.assertOrder(databaseUrl, standIn, ORGS);
     System.out.printf("kill -9: %d acknowledged, %d in Svix at the crash, %d in Svix after restart%n",

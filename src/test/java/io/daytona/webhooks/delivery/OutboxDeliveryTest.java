@@ -112,7 +112,7 @@ class OutboxDeliveryTest {
     for (int o = 0; o < orgs; o++) {
       List<String> accepted = new ArrayList<>();
       try (Connection c = TestDatabase.connect(databaseUrl); Statement st = c.createStatement();
-           ResultSet rs = st.executeQuery("SELECT event_id FROM event_outbox WHERE status = 'SENT' AND organization_id = 'org-"
+           ResultSet rs = st.executeQuery("SELECT event_id FROM event_outbox_states WHERE state = 'sent' AND organization_id = 'org-"
              + o + "' ORDER BY id")) {
         while (rs.next()) {
           accepted.add(rs.getString(1));
@@ -142,7 +142,7 @@ class OutboxDeliveryTest {
     WebhookService service = start(true, Map.of());
     standIn.failAll(503);
     List<String> ids = burst(List.of(service), 1000, 10);
-    assertThat(count("SELECT count(*) FROM event_outbox WHERE status = 'PENDING'")).isEqualTo(1000);
+    assertThat(count("SELECT count(*) FROM event_outbox_states WHERE state = 'queued'")).isEqualTo(1000);
 
     // Svix answers 503 for a while, then refuses connections, then comes back
     eventually(() -> count("SELECT count(*) FROM event_outbox WHERE attempts >= 2") >= 10, WAIT);
@@ -154,7 +154,7 @@ class OutboxDeliveryTest {
     block(standIn.heal(), WAIT);
 
     eventually(() -> standIn.allMessages().size() >= 1000
-      && count("SELECT count(*) FROM event_outbox WHERE status = 'SENT'") == 1000, WAIT);
+      && count("SELECT count(*) FROM event_outbox_states WHERE state = 'sent'") == 1000, WAIT);
     List<StoredMessage> all = standIn.allMessages();
     assertThat(all).hasSize(1000);
     assertThat(all.stream().map(StoredMessage::eventId).collect(Collectors.toSet())).isEqualTo(new HashSet<>(ids));
@@ -178,7 +178,7 @@ class OutboxDeliveryTest {
     standIn.rateLimitNext(5, 1, "/msg");
     standIn.delayAll(Duration.ofMillis(2));
     List<String> ids = burst(List.of(service), 300, 5);
-    eventually(() -> count("SELECT count(*) FROM event_outbox WHERE status = 'SENT'") == 300, WAIT);
+    eventually(() -> count("SELECT count(*) FROM event_outbox_states WHERE state = 'sent'") == 300, WAIT);
     ids.forEach(id -> assertThat(standIn.messagesCreated(id)).as(id).isEqualTo(1));
     assertPerOrganizationOrder(5);
     assertSeqOrder(5);
@@ -195,7 +195,7 @@ class OutboxDeliveryTest {
     }
     standIn.delayAll(Duration.ofMillis(3));
     List<String> ids = burst(List.of(a, b), 600, 20);
-    eventually(() -> count("SELECT count(*) FROM event_outbox WHERE status = 'SENT'") == 600, WAIT);
+    eventually(() -> count("SELECT count(*) FROM event_outbox_states WHERE state = 'sent'") == 600, WAIT);
     ids.forEach(id -> {
       assertThat(standIn.messagesCreated(id)).as(id).isEqualTo(1);
       assertThat(standIn.messageCreateRequests(id)).as("create requests of %s", id).isEqualTo(1);
@@ -218,15 +218,15 @@ class OutboxDeliveryTest {
     services.remove(first);
 
     // the message in flight was recorded; the rest is due now, not leased for OUTBOX_LEASE_MS (75 s)
-    long pending = count("SELECT count(*) FROM event_outbox WHERE status = 'PENDING'");
+    long pending = count("SELECT count(*) FROM event_outbox_states WHERE state = 'queued'");
     assertThat(pending).isPositive();
-    assertThat(count("SELECT count(*) FROM event_outbox WHERE status = 'SENT'")).isEqualTo(30 - pending)
+    assertThat(count("SELECT count(*) FROM event_outbox_states WHERE state = 'sent'")).isEqualTo(30 - pending)
       .isEqualTo(standIn.messageCount());
-    assertThat(count("SELECT count(*) FROM event_outbox WHERE status = 'PENDING' AND next_attempt_at > now()")).isZero();
+    assertThat(count("SELECT count(*) FROM outbox_cursors WHERE lease_until > now()")).isZero();
 
     block(standIn.heal(), WAIT);
     start(true, Map.of());
-    eventually(() -> count("SELECT count(*) FROM event_outbox WHERE status = 'SENT'") == 30, Duration.ofSeconds(20));
+    eventually(() -> count("SELECT count(*) FROM event_outbox_states WHERE state = 'sent'") == 30, Duration.ofSeconds(20));
     ids.forEach(id -> assertThat(standIn.messagesCreated(id)).as(id).isEqualTo(1));
     assertPerOrganizationOrder(1);
   }
@@ -239,13 +239,13 @@ class OutboxDeliveryTest {
       new JsonObject()), WAIT).body().getJsonObject("body");
     assertThat(status.getJsonObject("outbox").getLong("pending")).isEqualTo(50);
     assertThat(status.getJsonObject("outbox").getDouble("oldestPendingSeconds")).isGreaterThanOrEqualTo(0.0);
-    assertThat(count("SELECT count(*) FROM event_outbox WHERE status = 'PENDING' AND attempts = 0")).isEqualTo(50);
+    assertThat(count("SELECT count(*) FROM event_outbox_states WHERE state = 'queued' AND attempts = 0")).isEqualTo(50);
     assertThat(standIn.requests()).isEmpty();
     block(idle.stop(), WAIT);
     services.remove(idle);
 
     start(true, Map.of());
-    eventually(() -> count("SELECT count(*) FROM event_outbox WHERE status = 'SENT'") == 50, WAIT);
+    eventually(() -> count("SELECT count(*) FROM event_outbox_states WHERE state = 'sent'") == 50, WAIT);
     Set<String> delivered = standIn.allMessages().stream().map(StoredMessage::eventId).collect(Collectors.toSet());
     assertThat(delivered).isEqualTo(new HashSet<>(ids));
     assertPerOrganizationOrder(3);
@@ -257,7 +257,7 @@ class OutboxDeliveryTest {
     block(service.context().provider().ensureApplication("org-0", null), WAIT);
     standIn.failNext(1, 422, "/msg");
     List<String> ids = burst(List.of(service), 3, 1);
-    eventually(() -> count("SELECT count(*) FROM event_outbox WHERE status <> 'PENDING'") == 3, WAIT);
+    eventually(() -> count("SELECT count(*) FROM event_outbox_states WHERE state <> 'queued'") == 3, WAIT);
     assertThat(count("SELECT count(*) FROM event_outbox WHERE status = 'FAILED' AND event_id = '" + ids.get(0)
       + "' AND last_error LIKE 'INPUT_REJECTED%'")).isEqualTo(1);
     assertThat(standIn.messages("org-0")).extracting(StoredMessage::eventId).containsExactly(ids.get(1), ids.get(2));
@@ -274,7 +274,7 @@ class OutboxDeliveryTest {
     block(service.context().provider().ensureApplication("org-0", null), WAIT);
     standIn.failNext(1, 413, "/app/org-0/msg");
     List<String> ids = burst(List.of(service), 2, 1);
-    eventually(() -> count("SELECT count(*) FROM event_outbox WHERE status <> 'PENDING'") == 2, WAIT);
+    eventually(() -> count("SELECT count(*) FROM event_outbox_states WHERE state <> 'queued'") == 2, WAIT);
     assertThat(count("SELECT count(*) FROM event_outbox WHERE status = 'FAILED' AND event_id = '" + ids.get(0)
       + "' AND attempts = 1 AND last_error LIKE 'INPUT_REJECTED (413)%'")).isEqualTo(1);
     assertThat(standIn.messages("org-0")).extracting(StoredMessage::eventId).containsExactly(ids.get(1));
@@ -322,7 +322,7 @@ class OutboxDeliveryTest {
     block(service.vertx().timer(1_500), WAIT); // five times OUTBOX_REJECT_AFTER_MS of outage
     assertThat(count("SELECT count(*) FROM event_outbox WHERE status = 'FAILED'")).isZero();
     block(standIn.heal(), WAIT);
-    eventually(() -> count("SELECT count(*) FROM event_outbox WHERE status = 'SENT'") == 9, WAIT);
+    eventually(() -> count("SELECT count(*) FROM event_outbox_states WHERE state = 'sent'") == 9, WAIT);
     assertThat(count("SELECT count(*) FROM event_outbox WHERE status = 'FAILED'")).isZero();
     assertThat(standIn.allMessages()).extracting(StoredMessage::eventId).containsExactlyInAnyOrderElementsOf(ids);
   }

@@ -150,7 +150,7 @@ class PlatformEventsTest {
     assertThat(payload).isEqualTo(body);
     eventually(() -> {
       try {
-        return count("SELECT count(*) FROM event_outbox WHERE status = 'SENT' AND svix_message_id IS NOT NULL") == 1;
+        return count("SELECT count(*) FROM event_outbox_states WHERE state = 'sent'") == 1;
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
