@@ -33,6 +33,13 @@ final class DeliveryVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryVerticle.class);
   private static final Duration PRUNE_EVERY = Duration.ofHours(1);
   private static final int PRUNE_BATCH = 1000;
+  /**
+   * Least time between a claim that took less than it had room for and the next one. Every stored message and
+   * every finished attempt wakes the worker up; under a steady load each claim then found a few deliveries, and
+   * claims back to back kept the database busy with claiming: at 80 % of the rate a burst is delivered at, only
+   * 40 % got through (the latency benchmark). A claim that filled its room is followed at once.
+   */
+  static final long PARTIAL_CLAIM_GAP_MS = 10;
 
   private final BuiltinStore store;
   private final DeliveryListener listener;
@@ -53,6 +60,9 @@ final class DeliveryVerticle extends VerticleBase {
   private int inFlight;
   private boolean claiming;
   private boolean again;
+  private boolean lastClaimPartial;
+  private long lastClaimAt;
+  private boolean gapTimerSet;
   private boolean stopping;
   private Promise<Void> drained;
 
@@ -116,8 +126,20 @@ final class DeliveryVerticle extends VerticleBase {
     if (free <= 0) {
       return;
     }
+    long wait = lastClaimPartial ? lastClaimAt + PARTIAL_CLAIM_GAP_MS - System.currentTimeMillis() : 0;
+    if (wait > 0) {
+      if (!gapTimerSet) {
+        gapTimerSet = true;
+        vertx.setTimer(wait, t -> {
+          gapTimerSet = false;
+          wake();
+        });
+      }
+      return;
+    }
     claiming = true;
     again = false;
+    lastClaimAt = System.currentTimeMillis();
     // an attempt ends within the timeout; the margin covers recording it on a loaded database
     Duration lease = settings.timeout().plus(Duration.ofMillis(Math.max(10_000, settings.timeout().toMillis())));
     store.claim(owner, free, settings.endpointConcurrency(), lease).onComplete(claimed -> {
@@ -128,6 +150,7 @@ final class DeliveryVerticle extends VerticleBase {
         return;
       }
       List<BuiltinStore.Due> due = claimed.result();
+      lastClaimPartial = due.size() < free;
       for (BuiltinStore.Due d : due) {
         inFlight++;
         attempt(d);
