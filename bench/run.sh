@@ -6,7 +6,8 @@
 # been running for a while, and each table says how much compiling was left in its measurement.
 # Options: -Dbench.events=N (events per pipeline run, default 20000), -Dbench.concurrency=N (default 64),
 # -Dbench.warmup=N (events per pipeline warm-up round, default 20000), -Dbench.warmupRounds=N (at most, default 12),
-# -Dbench.only=pipeline (durable and non-durable runs only), ceilings (the SDK and PostgreSQL ceilings),
+# -Dbench.only=pipeline (the pipeline table: durable, its stages, non-durable and the ceilings, printed with both
+# ratios, not written), ceilings (the SDK and PostgreSQL ceilings),
 # rest (REST and start-up), drain (backlog drains) or builtin (the built-in delivery: throughput against a bare
 # HttpClient, isolation from a slow endpoint, memory draining 100,000 deliveries; replaces only its own section of
 # BENCHMARKS.md, between <!-- builtin:start --> and <!-- builtin:end -->, which the full run writes too)
