@@ -89,6 +89,13 @@ public final class TestDatabase {
     return DriverManager.getConnection(jdbcUrl(uri), user(uri), password(uri));
   }
 
+  /** Migrates a test database with the service's migrations up to {@code version} only (an older schema). */
+  public static void migrateTo(String databaseUrl, String version) {
+    URI uri = URI.create(databaseUrl);
+    org.flywaydb.core.Flyway.configure().dataSource(jdbcUrl(uri), user(uri), password(uri))
+      .locations("classpath:db/migration").target(version).load().migrate();
+  }
+
   private static String jdbcUrl(URI uri) {
     return "jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath();
   }
