@@ -319,6 +319,41 @@ final class BuiltinStore {
 
   // ---------------------------------------------------------------- the delivery queue
 
+  // Two locking scans, each walking its own partial index in order and stopping at the limit: the due
+  // pending rows (builtin_deliveries_due) and the claims whose node died (builtin_deliveries_sending). One
+  // scan over both states could use neither index and read the whole backlog for every claim.
+  private static final String ELIGIBLE = "AND NOT EXISTS (SELECT 1 FROM busy b WHERE b.endpoint_id = d.endpoint_id AND b.n >= $3) "
+    + "AND EXISTS (SELECT 1 FROM builtin_endpoints x WHERE x.id = d.endpoint_id AND NOT x.disabled) ";
+  /**
+   * The claim of {@link #claim}: $1 most deliveries, $2 owner, $3 most in flight per endpoint, $4 lease in seconds,
+   * $5 most payload bytes.
+   */
+  static final String CLAIM = "WITH busy AS (SELECT endpoint_id, count(*) AS n FROM builtin_deliveries "
+    + "WHERE status = 'sending' AND lease_until >= now() GROUP BY endpoint_id), "
+    + "due AS (SELECT d.id, d.endpoint_id, d.message_id, d.next_attempt_at FROM builtin_deliveries d "
+    + "WHERE d.status = 'pending' AND d.next_attempt_at <= now() " + ELIGIBLE
+    + "ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED), "
+    + "expired AS (SELECT d.id, d.endpoint_id, d.message_id, d.next_attempt_at FROM builtin_deliveries d "
+    + "WHERE d.status = 'sending' AND d.lease_until < now() " + ELIGIBLE
+    + "ORDER BY d.lease_until LIMIT $1 FOR UPDATE OF d SKIP LOCKED), "
+    + "candidates AS (SELECT * FROM expired UNION ALL SELECT * FROM due), "
+    + "ranked AS (SELECT c.id, c.message_id, c.next_attempt_at, row_number() OVER (PARTITION BY c.endpoint_id "
+    + "ORDER BY c.next_attempt_at, c.id) + coalesce((SELECT b.n FROM busy b WHERE b.endpoint_id = c.endpoint_id), 0) "
+    + "AS slot FROM candidates c), "
+    + "allowed AS (SELECT r.id, r.next_attempt_at, octet_length(m.payload) AS bytes FROM ranked r "
+    + "JOIN builtin_messages m ON m.id = r.message_id "
+    + "WHERE r.slot <= $3 ORDER BY r.next_attempt_at, r.id LIMIT $1), "
+        // at most $5 payload bytes in all (one row whatever its size): the rows arrive in one buffer
+    + "chosen AS (SELECT id FROM (SELECT id, sum(bytes) OVER (ORDER BY next_attempt_at, id) AS total, "
+    + "row_number() OVER (ORDER BY next_attempt_at, id) AS k FROM allowed) a WHERE a.total <= $5 OR a.k = 1) "
+    + "UPDATE builtin_deliveries d SET status = 'sending', lease_owner = $2, "
+    + "lease_until = now() + make_interval(secs => $4), updated_at = now() "
+    + "FROM chosen r, builtin_endpoints e, builtin_messages m "
+    + "WHERE d.id = r.id AND e.id = d.endpoint_id AND m.id = d.message_id "
+    + "RETURNING d.id, d.organization_id, d.message_id, m.event_id, m.event_type, m.payload, m.created_at, "
+    + "d.endpoint_id, e.url, e.secret, CASE WHEN e.previous_secret_until > now() THEN e.previous_secret END AS previous, "
+    + "d.attempts, d.retries, d.trigger";
+
   /**
    * Claims up to {@code limit} due deliveries for {@code owner} until {@code lease} passes: pending ones whose
    * time has come and those whose claim expired (a node died mid-attempt), of enabled endpoints, at most
@@ -326,36 +361,7 @@ final class BuiltinStore {
    * delivery whatever its size). {@code FOR UPDATE SKIP LOCKED}: nodes claiming at once take different rows.
    */
   Future<List<Due>> claim(String owner, int limit, int perEndpoint, Duration lease) {
-    // Two locking scans, each walking its own partial index in order and stopping at the limit: the due
-    // pending rows (builtin_deliveries_due) and the claims whose node died (builtin_deliveries_sending). One
-    // scan over both states could use neither index and read the whole backlog for every claim.
-    String eligible = "AND NOT EXISTS (SELECT 1 FROM busy b WHERE b.endpoint_id = d.endpoint_id AND b.n >= $3) "
-      + "AND EXISTS (SELECT 1 FROM builtin_endpoints x WHERE x.id = d.endpoint_id AND NOT x.disabled) ";
-    return queue.preparedQuery("WITH busy AS (SELECT endpoint_id, count(*) AS n FROM builtin_deliveries "
-        + "WHERE status = 'sending' AND lease_until >= now() GROUP BY endpoint_id), "
-        + "due AS (SELECT d.id, d.endpoint_id, d.message_id, d.next_attempt_at FROM builtin_deliveries d "
-        + "WHERE d.status = 'pending' AND d.next_attempt_at <= now() " + eligible
-        + "ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED), "
-        + "expired AS (SELECT d.id, d.endpoint_id, d.message_id, d.next_attempt_at FROM builtin_deliveries d "
-        + "WHERE d.status = 'sending' AND d.lease_until < now() " + eligible
-        + "ORDER BY d.lease_until LIMIT $1 FOR UPDATE OF d SKIP LOCKED), "
-        + "candidates AS (SELECT * FROM expired UNION ALL SELECT * FROM due), "
-        + "ranked AS (SELECT c.id, c.message_id, c.next_attempt_at, row_number() OVER (PARTITION BY c.endpoint_id "
-        + "ORDER BY c.next_attempt_at, c.id) + coalesce((SELECT b.n FROM busy b WHERE b.endpoint_id = c.endpoint_id), 0) "
-        + "AS slot FROM candidates c), "
-        + "allowed AS (SELECT r.id, r.next_attempt_at, octet_length(m.payload) AS bytes FROM ranked r "
-        + "JOIN builtin_messages m ON m.id = r.message_id "
-        + "WHERE r.slot <= $3 ORDER BY r.next_attempt_at, r.id LIMIT $1), "
-        // at most $5 payload bytes in all (one row whatever its size): the rows arrive in one buffer
-        + "chosen AS (SELECT id FROM (SELECT id, sum(bytes) OVER (ORDER BY next_attempt_at, id) AS total, "
-        + "row_number() OVER (ORDER BY next_attempt_at, id) AS k FROM allowed) a WHERE a.total <= $5 OR a.k = 1) "
-        + "UPDATE builtin_deliveries d SET status = 'sending', lease_owner = $2, "
-        + "lease_until = now() + make_interval(secs => $4), updated_at = now() "
-        + "FROM chosen r, builtin_endpoints e, builtin_messages m "
-        + "WHERE d.id = r.id AND e.id = d.endpoint_id AND m.id = d.message_id "
-        + "RETURNING d.id, d.organization_id, d.message_id, m.event_id, m.event_type, m.payload, m.created_at, "
-        + "d.endpoint_id, e.url, e.secret, CASE WHEN e.previous_secret_until > now() THEN e.previous_secret END AS previous, "
-        + "d.attempts, d.retries, d.trigger")
+    return queue.preparedQuery(CLAIM)
       .execute(Tuple.of(limit, owner, perEndpoint, (double) lease.toMillis() / 1000.0, MAX_BATCH_BYTES))
       .map(rows -> {
         List<Due> out = new ArrayList<>(rows.size());
