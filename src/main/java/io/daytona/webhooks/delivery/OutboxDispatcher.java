@@ -10,6 +10,7 @@ import io.daytona.webhooks.provider.DeliveryProvider;
 import io.daytona.webhooks.provider.NewMessage;
 import io.daytona.webhooks.provider.ProviderFailure;
 import io.daytona.webhooks.retry.Backoff;
+import io.daytona.webhooks.ClaimGap;
 import io.daytona.webhooks.Contexts;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -115,9 +116,7 @@ public final class OutboxDispatcher extends VerticleBase {
   private boolean claiming;
   private boolean again;
   private boolean lastClaimFull;
-  private boolean lastClaimEmpty;
-  private long lastClaimAt;
-  private boolean gapTimerSet;
+  private ClaimGap claimGap;
   private boolean stopped;
   private boolean claimFailureLogged;
   private MessageConsumer<Object> wakeUps;
@@ -159,6 +158,7 @@ public final class OutboxDispatcher extends VerticleBase {
     retentionHours = settings.retentionHours();
     leaseMs = settings.lease().toMillis();
     memoryBudget = ctx.config().limits.outboxMemoryBudgetBytes();
+    claimGap = new ClaimGap(vertx, IDLE_CLAIM_GAP_MS);
     largestPayload = ctx.config().limits.maxPayloadBytes();
     backoff = new Backoff(settings.backoffBase(), settings.backoffFactor(), settings.backoffMax(), 0.5);
 
@@ -233,24 +233,15 @@ public final class OutboxDispatcher extends VerticleBase {
       again = true;
       return;
     }
-    long wait = lastClaimEmpty ? lastClaimAt + IDLE_CLAIM_GAP_MS - System.currentTimeMillis() : 0;
-    if (wait > 0) {
+    if (!claimGap.mayClaim(this::tick)) {
       // the last claim found nothing: wake-ups (one per commit) claim again at most every IDLE_CLAIM_GAP_MS
       again = true;
-      if (!gapTimerSet) {
-        gapTimerSet = true;
-        vertx.setTimer(wait, t -> {
-          gapTimerSet = false;
-          tick();
-        });
-      }
       return;
     }
     // this claim sees every row committed so far of the organizations not busy here
     newRows.removeIf(org -> !busyOrganizations.containsKey(org));
     claiming = true;
     again = false;
-    lastClaimAt = System.currentTimeMillis();
     // what the budget leaves room for, and at most CLAIM_BYTES in one claim: its rows arrive in one buffer
     long room = Math.min(CLAIM_BYTES, memoryBudget - heldBytes);
     repository.claim(batchSize, batchSize, leaseMs, MAX_CHAIN, room).onComplete(ar -> {
@@ -274,7 +265,7 @@ public final class OutboxDispatcher extends VerticleBase {
       long claimedBytes = rows.stream().mapToLong(r -> r.payload().length()).sum();
       // full: as many rows as a claim takes, or as many payload bytes as the budget left room for
       lastClaimFull = rows.size() >= batchSize || claimedBytes + largestPayload > room;
-      lastClaimEmpty = rows.isEmpty();
+      claimGap.claimed(rows.isEmpty());
       Map<String, List<Claimed>> byOrg = new LinkedHashMap<>();
       rows.forEach(r -> byOrg.computeIfAbsent(r.organizationId(), k -> new ArrayList<>()).add(r));
       chains.addAll(byOrg.values());
@@ -308,7 +299,7 @@ public final class OutboxDispatcher extends VerticleBase {
         // the claim cut at its share (more than one row taken)
         boolean more = progress && !busyOrganizations.containsKey(org) && (newRows.remove(org) || chain.size() > 1);
         if (more) {
-          lastClaimEmpty = false;
+          claimGap.claimed(false);
         }
         if (chains.isEmpty() && (more || lastClaimFull || again)) {
           tick();

@@ -9,13 +9,12 @@ import io.vertx.core.Vertx;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import static io.daytona.webhooks.testsupport.TestDatabase.column;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -75,15 +74,6 @@ class OutboxCursorMigrationTest {
     return rows.stream().filter(r -> r.organizationId().equals(org)).mapToLong(Claimed::id).max().orElseThrow();
   }
 
-  private static List<String> column(Statement s, String sql) throws Exception {
-    List<String> out = new ArrayList<>();
-    try (ResultSet rs = s.executeQuery(sql)) {
-      while (rs.next()) {
-        out.add(rs.getString(1));
-      }
-    }
-    return out;
-  }
 
   private static <T> T await(Future<T> future) throws Exception {
     return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);

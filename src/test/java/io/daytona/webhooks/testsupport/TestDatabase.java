@@ -89,6 +89,17 @@ public final class TestDatabase {
     return DriverManager.getConnection(jdbcUrl(uri), user(uri), password(uri));
   }
 
+  /** The first column of every row {@code sql} answers, as text, in order. */
+  public static java.util.List<String> column(java.sql.Statement s, String sql) throws java.sql.SQLException {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    try (java.sql.ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
+  }
+
   /** Migrates a test database with the service's migrations up to {@code version} only (an older schema). */
   public static void migrateTo(String databaseUrl, String version) {
     URI uri = URI.create(databaseUrl);

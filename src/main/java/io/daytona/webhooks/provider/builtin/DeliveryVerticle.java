@@ -1,5 +1,6 @@
 package io.daytona.webhooks.provider.builtin;
 
+import io.daytona.webhooks.ClaimGap;
 import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.provider.Attempt;
 import io.daytona.webhooks.provider.DeliveryListener;
@@ -60,9 +61,7 @@ final class DeliveryVerticle extends VerticleBase {
   private int inFlight;
   private boolean claiming;
   private boolean again;
-  private boolean lastClaimPartial;
-  private long lastClaimAt;
-  private boolean gapTimerSet;
+  private ClaimGap claimGap;
   private boolean stopping;
   private Promise<Void> drained;
 
@@ -91,6 +90,7 @@ final class DeliveryVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     context = vertx.getOrCreateContext();
+    claimGap = new ClaimGap(vertx, PARTIAL_CLAIM_GAP_MS);
     client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setMaxRedirects(0)
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis())),
       // per server address (endpoints on one host share it): as many as this node's attempts, so that the
@@ -126,20 +126,11 @@ final class DeliveryVerticle extends VerticleBase {
     if (free <= 0) {
       return;
     }
-    long wait = lastClaimPartial ? lastClaimAt + PARTIAL_CLAIM_GAP_MS - System.currentTimeMillis() : 0;
-    if (wait > 0) {
-      if (!gapTimerSet) {
-        gapTimerSet = true;
-        vertx.setTimer(wait, t -> {
-          gapTimerSet = false;
-          wake();
-        });
-      }
+    if (!claimGap.mayClaim(this::wake)) {
       return;
     }
     claiming = true;
     again = false;
-    lastClaimAt = System.currentTimeMillis();
     // an attempt ends within the timeout; the margin covers recording it on a loaded database
     Duration lease = settings.timeout().plus(Duration.ofMillis(Math.max(10_000, settings.timeout().toMillis())));
     store.claim(owner, free, settings.endpointConcurrency(), lease).onComplete(claimed -> {
@@ -150,7 +141,7 @@ final class DeliveryVerticle extends VerticleBase {
         return;
       }
       List<BuiltinStore.Due> due = claimed.result();
-      lastClaimPartial = due.size() < free;
+      claimGap.claimed(due.size() < free);
       for (BuiltinStore.Due d : due) {
         inFlight++;
         attempt(d);
