@@ -109,10 +109,9 @@ public final class EndpointsVerticle extends VerticleBase {
     EndpointPatch patch = new EndpointPatch(body.getString("url"), body.getString("description"), typesGiven, types,
       body.getBoolean("disabled"));
     return customTypes.admit(types, "/eventTypes")
-      .compose(v -> notFoundSaysWhich(provider.patchEndpoint(org, endpointId, patch), org, endpointId))
-      .map(Endpoint::toJson)
-      .compose(ep -> RealtimeEvents.publishOwnEndpointChange(vertx, RealtimeEvents.ENDPOINT_UPDATED, org, ep).map(ep))
-      .map(ApiReply::ok);
+      .compose(v -> RealtimeEvents.ownEndpointChange(vertx, RealtimeEvents.ENDPOINT_UPDATED, org, endpointId,
+        () -> notFoundSaysWhich(provider.patchEndpoint(org, endpointId, patch), org, endpointId), Endpoint::toJson))
+      .map(ep -> ApiReply.ok(ep.toJson()));
   }
 
   private Future<JsonObject> secret(ApiRequest req) {
@@ -247,9 +246,9 @@ public final class EndpointsVerticle extends VerticleBase {
   private Future<JsonObject> delete(ApiRequest req) {
     String org = req.organizationId();
     String endpointId = req.pathParam("endpointId");
-    return notFoundSaysWhich(provider.deleteEndpoint(org, endpointId), org, endpointId)
-      .onSuccess(v -> RealtimeEvents.publishOwnEndpointChange(vertx, RealtimeEvents.ENDPOINT_DELETED, org,
-        new JsonObject().put("id", endpointId)))
+    return RealtimeEvents.ownEndpointChange(vertx, RealtimeEvents.ENDPOINT_DELETED, org, endpointId,
+        () -> notFoundSaysWhich(provider.deleteEndpoint(org, endpointId), org, endpointId),
+        v -> new JsonObject().put("id", endpointId))
       .map(v -> ApiReply.noContent());
   }
 

@@ -252,10 +252,10 @@ final class Initializer {
   }
 
   private Future<Endpoint> create(String org, String name, PreconfiguredEndpoints.Definition d, Progress p) {
-    return provider.createEndpoint(org, name, spec(org, d))
+    return RealtimeEvents.ownEndpointChange(vertx, RealtimeEvents.ENDPOINT_CREATED, org, d.uid(),
+        () -> provider.createEndpoint(org, name, spec(org, d)), Endpoint::toJson)
       .map(ep -> {
         p.created++;
-        RealtimeEvents.publishOwnEndpointChange(vertx, RealtimeEvents.ENDPOINT_CREATED, org, ep.toJson());
         return ep;
       })
       .recover(err -> {
@@ -272,8 +272,8 @@ final class Initializer {
   }
 
   private Future<Void> updateOne(String org, String name, PreconfiguredEndpoints.Definition d, Progress p) {
-    return provider.updateEndpoint(org, d.uid(), spec(org, d))
-      .onSuccess(ep -> RealtimeEvents.publishOwnEndpointChange(vertx, RealtimeEvents.ENDPOINT_UPDATED, org, ep.toJson()))
+    return RealtimeEvents.ownEndpointChange(vertx, RealtimeEvents.ENDPOINT_UPDATED, org, d.uid(),
+        () -> provider.updateEndpoint(org, d.uid(), spec(org, d)), Endpoint::toJson)
       .recover(err -> {
         if (!ProviderFailure.is(err, Kind.NOT_FOUND)) {
           return Future.failedFuture(context("Updating endpoint '" + d.name() + "'", err));

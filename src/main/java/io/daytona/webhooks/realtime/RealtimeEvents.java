@@ -9,14 +9,16 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Publishes real-time messages {@code {type, organizationId, data, timestamp}} on the clustered
  * bus: to {@code webhooks.org.<organizationId>} and to {@code webhooks.admin}.
  *
  * <p>One endpoint change, one event: an endpoint created, updated or deleted through this
- * service's API is published at once by the endpoints verticle ({@link #publishOwnEndpointChange}),
- * which also notes {@code <svix type>:<organization>:<endpoint id>} for {@link #OWN_CHANGE_TTL_MS} in the shared
+ * service's API is published at once by the endpoints verticle ({@link #ownEndpointChange}),
+ * which also notes {@code <svix type>:<organization>:<endpoint id or uid>} for {@link #OWN_CHANGE_TTL_MS} in the shared
  * async map {@value #OWN_CHANGES_MAP} (cluster-wide when the service runs clustered, else this
  * node's). Svix then reports the same change as an operational webhook; the receiver
  * {@linkplain #claimOwnEndpointChange claims} the note (removes it) and publishes nothing. Changes
@@ -52,6 +54,33 @@ public final class RealtimeEvents {
     LOG.debug("Publishing {} for organization {}", type, organizationId);
     vertx.eventBus().publish(Addresses.org(organizationId), message);
     vertx.eventBus().publish(Addresses.ADMIN, message);
+  }
+
+  /**
+   * Makes an endpoint change through the provider ({@code change}) and publishes it as this
+   * service's own ({@code announced} gives the message's data). When the endpoint's id or uid is
+   * known before the call ({@code endpoint}: an update, a delete, a create with a uid) the note is
+   * written first, so that Svix's report cannot outrun it, and taken back when the change fails;
+   * for a create without a uid the note can only follow the provider's answer
+   * ({@link #publishOwnEndpointChange}).
+   */
+  public static <T> Future<T> ownEndpointChange(Vertx vertx, String type, String organizationId, String endpoint,
+                                                Supplier<Future<T>> change, Function<T, JsonObject> announced) {
+    if (endpoint == null || !ENDPOINT_TYPES.contains(type)) {
+      return change.get().compose(r -> publishOwnEndpointChange(vertx, type, organizationId, announced.apply(r)).map(r));
+    }
+    String key = key(type, organizationId, endpoint);
+    return vertx.sharedData().<String, Boolean>getAsyncMap(OWN_CHANGES_MAP)
+      .compose(map -> map.put(key, Boolean.TRUE, OWN_CHANGE_TTL_MS).map(map))
+      .onFailure(err -> LOG.warn("Cannot note own {} of {}: Svix's operational webhook will publish it again: {}",
+        type, endpoint, err.getMessage()))
+      .transform(noted -> change.get()
+        .onSuccess(r -> publish(vertx, type, organizationId, announced.apply(r)))
+        .onFailure(err -> {
+          if (noted.succeeded()) {
+            noted.result().remove(key);
+          }
+        }));
   }
 
   /**

@@ -110,10 +110,8 @@ class OperationalEndpointDedupTest {
 
   /** An endpoint created through the provider and announced as the service's own change (as its callers do). */
   private static JsonObject ownCreate(EndpointSpec spec) {
-    JsonObject ep = SvixStandIn.block(service.context().provider().createEndpoint(ORG, null, spec), WAIT).toJson();
-    SvixStandIn.block(RealtimeEvents.publishOwnEndpointChange(service.vertx(), RealtimeEvents.ENDPOINT_CREATED, ORG, ep),
-      WAIT);
-    return ep;
+    return SvixStandIn.block(RealtimeEvents.ownEndpointChange(service.vertx(), RealtimeEvents.ENDPOINT_CREATED, ORG,
+      spec.uid(), () -> service.context().provider().createEndpoint(ORG, null, spec), Endpoint::toJson), WAIT).toJson();
   }
 
   @Test
@@ -128,9 +126,9 @@ class OperationalEndpointDedupTest {
     assertThat(answered("endpoint.created", id).statusCode()).isEqualTo(204);
 
     // an update through the provider, announced as the service's own change (as its callers do)
-    Endpoint updated = SvixStandIn.block(service.context().provider().updateEndpoint(ORG, id,
-      EndpointSpec.of("https://example.com/dedup-2", "", List.of())), WAIT);
-    RealtimeEvents.publishOwnEndpointChange(service.vertx(), RealtimeEvents.ENDPOINT_UPDATED, ORG, updated.toJson());
+    SvixStandIn.block(RealtimeEvents.ownEndpointChange(service.vertx(), RealtimeEvents.ENDPOINT_UPDATED, ORG, id,
+      () -> service.context().provider().updateEndpoint(ORG, id, EndpointSpec.of("https://example.com/dedup-2", "",
+        List.of())), Endpoint::toJson), WAIT);
     assertThat(answered("endpoint.updated", id).statusCode()).isEqualTo(204);
 
     HttpResponse<Buffer> deleted = SvixStandIn.block(http
@@ -153,9 +151,9 @@ class OperationalEndpointDedupTest {
   void aDeleteByUidIsRecognisedInSvixsReport() {
     JsonObject ep = ownCreate(new EndpointSpec("dedup-uid-1", "https://example.com/by-uid", "", List.of(), false, null));
     assertThat(answered("endpoint.created", ep.getString("id")).statusCode()).isEqualTo(204);
-    SvixStandIn.block(service.context().provider().deleteEndpoint(ORG, "dedup-uid-1"), WAIT);
-    SvixStandIn.block(RealtimeEvents.publishOwnEndpointChange(service.vertx(), RealtimeEvents.ENDPOINT_DELETED, ORG,
-      new JsonObject().put("id", "dedup-uid-1")), WAIT);
+    SvixStandIn.block(RealtimeEvents.ownEndpointChange(service.vertx(), RealtimeEvents.ENDPOINT_DELETED, ORG,
+      "dedup-uid-1", () -> service.context().provider().deleteEndpoint(ORG, "dedup-uid-1"),
+      v -> new JsonObject().put("id", "dedup-uid-1")), WAIT);
     assertThat(answered("endpoint.deleted", ep.getString("id")).statusCode()).isEqualTo(204);
 
     drain();

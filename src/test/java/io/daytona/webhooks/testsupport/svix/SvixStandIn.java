@@ -577,10 +577,18 @@ public final class SvixStandIn {
     }
   }
 
+  /**
+   * Svix reports an endpoint change from its queue, after the API call that made it has answered:
+   * the report goes out {@link #OPERATIONAL_QUEUE_MS} later, never before the caller has the answer.
+   */
   private void endpointEvent(String type, StoredApp app, StoredEndpoint ep) {
-    operational(type, new JsonObject().put("appId", app.id()).put("appUid", app.uid())
-      .put("endpointId", ep.id()).put("endpointUid", ep.uid()));
+    JsonObject data = new JsonObject().put("appId", app.id()).put("appUid", app.uid())
+      .put("endpointId", ep.id()).put("endpointUid", ep.uid());
+    vertx.setTimer(OPERATIONAL_QUEUE_MS, t -> operational(type, data));
   }
+
+  /** How long after an endpoint change its operational webhook is sent (a hop through Svix's queue). */
+  static final long OPERATIONAL_QUEUE_MS = 50;
 
   // =====================================================================================================
   // delivery
