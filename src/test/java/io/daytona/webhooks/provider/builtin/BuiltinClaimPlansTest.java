@@ -12,7 +12,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -20,10 +19,18 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A claim of due deliveries reads about the rows it takes, also when PostgreSQL's statistics are stale: taken
- * while most deliveries were in flight (a burst into a new table), then 20,000 delivered ones arrived before the
- * next analyze. Delivered rows stay for {@code DELIVERY_RETENTION_DAYS}; a claim that read them all (counting the
- * deliveries in flight per endpoint by a scan of the table) would cost more each day.
+ * A claim of due deliveries reads about the rows it takes, also when PostgreSQL's picture of the table is off:
+ * <ul>
+ *   <li>statistics taken while most deliveries were in flight (a burst into a new table), then 20,000 delivered
+ *   ones arrived before the next analyze. Delivered rows stay for {@code DELIVERY_RETENTION_DAYS}; a claim that
+ *   read them all (counting the deliveries in flight per endpoint by a scan of the table) would cost more each
+ *   day;</li>
+ *   <li>a backlog of 5,000 due at once, after statistics that saw none pending, and costs that make walking an
+ *   index look dear (random_page_cost 100): the claim of 64 walks the due index in order and stops, rather than
+ *   reading every due row to sort them (5,064 rows read when index scans are switched off). In the built-in
+ *   benchmark PostgreSQL did pick that sort for some claims, with statistics not reproduced here yet.</li>
+ * </ul>
+ * Claims are explained on {@link Database#bookkeepingPool()}, the connections the service claims on.
  */
 class BuiltinClaimPlansTest {
 
@@ -31,21 +38,23 @@ class BuiltinClaimPlansTest {
   private static final int DELIVERED = 20_000;
 
   private static Vertx vertx;
-  private static String url;
 
   @BeforeAll
-  static void staleStatistics() throws Exception {
+  static void start() {
     vertx = Vertx.vertx();
-    url = TestDatabase.freshDatabaseUrl();
-    Database db = await(TestDatabase.open(vertx, url));
-    BuiltinStore store = new BuiltinStore(db.pool(), db.bookkeepingPool());
-    for (int e = 0; e < ENDPOINTS; e++) {
-      await(store.createEndpoint("org-" + e, EndpointSpec.of("http://127.0.0.1:9/" + e, "", List.of()), Secrets.newSecret()));
-    }
+  }
+
+  @AfterAll
+  static void close() throws Exception {
+    await(vertx.close());
+  }
+
+  @Test
+  void aClaimDoesNotReadTheDeliveredRows() throws Exception {
+    String url = TestDatabase.freshDatabaseUrl();
+    createEndpoints(url);
     try (Connection c = TestDatabase.connect(url); Statement s = c.createStatement()) {
-      s.execute("INSERT INTO builtin_messages (id, organization_id, event_id, event_type, payload) "
-        + "SELECT 'msg_' || i, 'org-' || (i % " + ENDPOINTS + "), 'e-' || i, 't', '{}' FROM generate_series(1, "
-        + (DELIVERED + 200) + ") AS i");
+      insertMessages(s, DELIVERED + 200);
       // a burst: most deliveries in flight, a few pending; analyzed so
       s.execute("INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id, status, lease_owner, lease_until) "
         + "SELECT 'msg_' || i, x.id, x.organization_id, CASE WHEN i % 4 = 0 THEN 'pending' ELSE 'sending' END, "
@@ -57,31 +66,77 @@ class BuiltinClaimPlansTest {
         + "SELECT 'msg_' || i, x.id, x.organization_id, 'success' FROM generate_series(201, " + (DELIVERED + 200)
         + ") AS i JOIN builtin_endpoints x ON x.organization_id = 'org-' || (i % " + ENDPOINTS + ")");
     }
-  }
-
-  @AfterAll
-  static void close() throws Exception {
-    await(vertx.close());
+    JsonObject plan = claimPlan(url);
+    assertThat(plan.getLong("Actual Rows")).isEqualTo(50);
+    assertThat(rowsRead(plan)).as("rows of builtin_deliveries read to claim 50 of 200 not delivered: %s", plan.encode())
+      .isLessThan(2_000);
   }
 
   @Test
-  void aClaimDoesNotReadTheDeliveredRows() throws Exception {
-    try (Connection c = TestDatabase.connect(url)) {
-      c.setAutoCommit(false);
-      JsonObject plan;
-      try (Statement s = c.createStatement()) {
-        s.execute("PREPARE claim AS " + BuiltinStore.CLAIM);
-        // 64 at most, 100 per endpoint (none is held back), 60 s, 4 MiB
-        try (ResultSet rs = s.executeQuery("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE claim(64, 'node-a', 100, 60, 4194304)")) {
-          rs.next();
-          plan = new JsonArray(rs.getString(1)).getJsonObject(0).getJsonObject("Plan");
-        }
-      } finally {
-        c.rollback();
-      }
-      assertThat(plan.getLong("Actual Rows")).isEqualTo(50);
-      assertThat(rowsRead(plan)).as("rows of builtin_deliveries read to claim 50 of 200 not delivered: %s", plan.encode())
-        .isLessThan(2_000);
+  void aClaimDoesNotReadTheWholeBacklog() throws Exception {
+    String url = TestDatabase.freshDatabaseUrl();
+    createEndpoints(url);
+    try (Connection c = TestDatabase.connect(url); Statement s = c.createStatement()) {
+      insertMessages(s, DELIVERED + 5_000);
+      s.execute("ALTER TABLE builtin_deliveries SET (autovacuum_enabled = false)");
+      // delivered rows whose times do not follow their places in the table (rows move when they are updated)
+      s.execute("INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id, status, next_attempt_at) "
+        + "SELECT 'msg_' || i, x.id, x.organization_id, 'success', now() - random() * interval '1 hour' "
+        + "FROM generate_series(1, " + DELIVERED + ") AS i "
+        + "JOIN builtin_endpoints x ON x.organization_id = 'org-' || (i % " + ENDPOINTS + ")");
+      s.execute("ANALYZE builtin_deliveries");
+      s.execute("INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id, next_attempt_at) "
+        + "SELECT 'msg_' || i, x.id, x.organization_id, now() - interval '1 minute' + i * interval '1 millisecond' "
+        + "FROM generate_series(" + (DELIVERED + 1) + ", " + (DELIVERED + 5_000) + ") AS i "
+        + "JOIN builtin_endpoints x ON x.organization_id = 'org-' || (i % " + ENDPOINTS + ")");
+      // pages read at random priced as a slow disk's: a plan that reads the due rows in table order looks cheaper
+      s.execute("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET random_page_cost = 100', current_database()); END $$");
+    }
+    JsonObject plan = claimPlan(url);
+    assertThat(plan.getLong("Actual Rows")).isEqualTo(64);
+    assertThat(rowsRead(plan)).as("rows of builtin_deliveries read to claim 64 of a backlog of 5,000: %s", plan.encode())
+      .isLessThan(1_000);
+  }
+
+  private static void createEndpoints(String url) throws Exception {
+    Database db = await(TestDatabase.open(vertx, url));
+    BuiltinStore store = new BuiltinStore(db.pool(), db.bookkeepingPool());
+    for (int e = 0; e < ENDPOINTS; e++) {
+      await(store.createEndpoint("org-" + e, EndpointSpec.of("http://127.0.0.1:9/" + e, "", List.of()), Secrets.newSecret()));
+    }
+    closePools(db);
+  }
+
+  private static void insertMessages(Statement s, int n) throws Exception {
+    s.execute("INSERT INTO builtin_messages (id, organization_id, event_id, event_type, payload) "
+      + "SELECT 'msg_' || i, 'org-' || (i % " + ENDPOINTS + "), 'e-' || i, 't', '{}' FROM generate_series(1, " + n
+      + ") AS i");
+  }
+
+  private static void closePools(Database db) throws Exception {
+    await(db.pool().close());
+    await(db.bookkeepingPool().close());
+  }
+
+  /**
+   * The plan of one claim on the connections the service claims on (64 at most, 100 per endpoint so that none is held
+   * back, 60 s, 4 MiB), rolled back.
+   */
+  private static JsonObject claimPlan(String url) throws Exception {
+    Database db = await(TestDatabase.open(vertx, url));
+    try {
+      return await(db.bookkeepingPool().getConnection().compose(c -> c.begin()
+        .compose(tx -> c.query("PREPARE claim AS " + BuiltinStore.CLAIM).execute()
+          .compose(v -> c.query("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE claim(64, 'node-a', 100, 60, 4194304)").execute())
+          .map(rows -> {
+            Object json = rows.iterator().next().getValue(0);
+            JsonArray array = json instanceof JsonArray a ? a : new JsonArray(String.valueOf(json));
+            return array.getJsonObject(0).getJsonObject("Plan");
+          })
+          .eventually(() -> tx.rollback()))
+        .eventually(c::close)));
+    } finally {
+      closePools(db);
     }
   }
 
