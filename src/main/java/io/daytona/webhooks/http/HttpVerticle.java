@@ -352,7 +352,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private static String detailFor(int status, String payload) {
     return switch (status) {
-      case 413 -> "The request body is larger than 1 MiB.";
+      case 413 -> payload != null ? payload : "The request body is larger than 1 MiB.";
       case 415 -> "The request body must be application/json.";
       default -> payload;
     };

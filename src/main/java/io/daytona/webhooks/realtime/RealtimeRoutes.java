@@ -7,6 +7,7 @@ import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.HttpException;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
@@ -74,8 +75,9 @@ public final class RealtimeRoutes {
     // the xhr and jsonp transports POST their frames: SockJS reads them from the routing context,
     // so a size-limited BodyHandler runs first (only on those POSTs; WebSocket upgrades and
     // streaming/polling responses are never buffered)
-    router.postWithRegex(Pattern.quote(SOCKET_PATH) + "/[^/.]+/[^/.]+/(?:xhr_send|jsonp_send)")
-      .handler(BodyHandler.create(false).setBodyLimit(MAX_SEND_BYTES));
+    String framePosts = Pattern.quote(SOCKET_PATH) + "/[^/.]+/[^/.]+/(?:xhr_send|jsonp_send)";
+    router.postWithRegex(framePosts).handler(RealtimeRoutes::refuseDeclaredOversize);
+    router.postWithRegex(framePosts).handler(BodyHandler.create(false).setBodyLimit(MAX_SEND_BYTES));
     router.route(SOCKET_PATH + "/*").subRouter(bridge);
 
     String csp = contentSecurityPolicy(ctx.config().portalFrameAncestors);
@@ -109,6 +111,26 @@ public final class RealtimeRoutes {
   static String contentSecurityPolicy(String frameAncestors) {
     return "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
       + "frame-ancestors " + frameAncestors;
+  }
+
+  /**
+   * A frame POST that declares a body over {@link #MAX_SEND_BYTES} is refused before it is read, with an answer
+   * that names this limit (the body handler's own 413 would be described as the REST API's).
+   */
+  private static void refuseDeclaredOversize(RoutingContext rc) {
+    String declared = rc.request().getHeader("Content-Length");
+    long bytes;
+    try {
+      bytes = declared == null ? -1 : Long.parseLong(declared.trim());
+    } catch (NumberFormatException e) {
+      bytes = -1;
+    }
+    if (bytes > MAX_SEND_BYTES) {
+      rc.fail(new HttpException(413, "A frame POST of the real-time bridge is larger than "
+        + MAX_SEND_BYTES / 1024 + " KiB."));
+    } else {
+      rc.next();
+    }
   }
 
   static void pageHeaders(io.vertx.core.MultiMap headers, String csp) {

@@ -171,7 +171,10 @@ class RealtimeBridgeTest {
       }
       // a frame too large for the bridge's body limit is refused, not buffered
       JsonObject huge = new JsonObject().put("type", "ping").put("pad", "x".repeat(RealtimeRoutes.MAX_SEND_BYTES + 1));
-      assertThat(SvixStandIn.block(c.frame(huge), WAIT)).isEqualTo(413);
+      JsonObject refused = SvixStandIn.block(c.send(huge), WAIT);
+      assertThat(refused.getInteger("status")).isEqualTo(413);
+      assertThat(new JsonObject(refused.getString("body")).getString("detail"))
+        .isEqualTo("A frame POST of the real-time bridge is larger than 64 KiB.");
     } finally {
       SvixStandIn.block(c.close(), WAIT);
     }

@@ -67,12 +67,17 @@ final class XhrBridgeClient {
 
   /** Sends one bridge frame through {@code xhr_send}; succeeds with the HTTP status. */
   Future<Integer> frame(JsonObject frame) {
+    return send(frame).map(r -> r.getInteger("status"));
+  }
+
+  /** Sends one bridge frame through {@code xhr_send}; succeeds with {@code {status, body}} of the answer. */
+  Future<JsonObject> send(JsonObject frame) {
     return http.request(HttpMethod.POST, port, "127.0.0.1", base + "/xhr_send")
       .compose(req -> req.putHeader("Content-Type", "text/plain;charset=UTF-8")
         .send(Buffer.buffer(new JsonArray().add(frame.encode()).encode())))
       .compose(resp -> resp.body().map(b -> {
         sendStatuses.add(resp.statusCode());
-        return resp.statusCode();
+        return new JsonObject().put("status", resp.statusCode()).put("body", b.toString());
       }));
   }
 
