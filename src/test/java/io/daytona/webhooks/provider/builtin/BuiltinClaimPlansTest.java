@@ -51,10 +51,7 @@ class BuiltinClaimPlansTest {
 
   @Test
   void aClaimDoesNotReadTheDeliveredRows() throws Exception {
-    String url = TestDatabase.freshDatabaseUrl();
-    createEndpoints(url);
-    try (Connection c = TestDatabase.connect(url); Statement s = c.createStatement()) {
-      insertMessages(s, DELIVERED + 200);
+    String url = database(DELIVERED + 200, s -> {
       // a burst: most deliveries in flight, a few pending; analyzed so
       s.execute("INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id, status, lease_owner, lease_until) "
         + "SELECT 'msg_' || i, x.id, x.organization_id, CASE WHEN i % 4 = 0 THEN 'pending' ELSE 'sending' END, "
@@ -65,7 +62,7 @@ class BuiltinClaimPlansTest {
       s.execute("INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id, status) "
         + "SELECT 'msg_' || i, x.id, x.organization_id, 'success' FROM generate_series(201, " + (DELIVERED + 200)
         + ") AS i JOIN builtin_endpoints x ON x.organization_id = 'org-' || (i % " + ENDPOINTS + ")");
-    }
+    });
     JsonObject plan = claimPlan(url);
     assertThat(plan.getLong("Actual Rows")).isEqualTo(50);
     assertThat(rowsRead(plan)).as("rows of builtin_deliveries read to claim 50 of 200 not delivered: %s", plan.encode())
@@ -74,10 +71,7 @@ class BuiltinClaimPlansTest {
 
   @Test
   void aClaimDoesNotReadTheWholeBacklog() throws Exception {
-    String url = TestDatabase.freshDatabaseUrl();
-    createEndpoints(url);
-    try (Connection c = TestDatabase.connect(url); Statement s = c.createStatement()) {
-      insertMessages(s, DELIVERED + 5_000);
+    String url = database(DELIVERED + 5_000, s -> {
       s.execute("ALTER TABLE builtin_deliveries SET (autovacuum_enabled = false)");
       // delivered rows whose times do not follow their places in the table (rows move when they are updated)
       s.execute("INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id, status, next_attempt_at) "
@@ -91,26 +85,33 @@ class BuiltinClaimPlansTest {
         + "JOIN builtin_endpoints x ON x.organization_id = 'org-' || (i % " + ENDPOINTS + ")");
       // pages read at random priced as a slow disk's: a plan that reads the due rows in table order looks cheaper
       s.execute("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET random_page_cost = 100', current_database()); END $$");
-    }
+    });
     JsonObject plan = claimPlan(url);
     assertThat(plan.getLong("Actual Rows")).isEqualTo(64);
     assertThat(rowsRead(plan)).as("rows of builtin_deliveries read to claim 64 of a backlog of 5,000: %s", plan.encode())
       .isLessThan(1_000);
   }
 
-  private static void createEndpoints(String url) throws Exception {
+  private interface Setup {
+    void run(Statement s) throws Exception;
+  }
+
+  /** A fresh database with the endpoints and {@code messages} messages, then {@code setup}; its URL. */
+  private static String database(int messages, Setup setup) throws Exception {
+    String url = TestDatabase.freshDatabaseUrl();
     Database db = await(TestDatabase.open(vertx, url));
     BuiltinStore store = new BuiltinStore(db.pool(), db.bookkeepingPool());
     for (int e = 0; e < ENDPOINTS; e++) {
       await(store.createEndpoint("org-" + e, EndpointSpec.of("http://127.0.0.1:9/" + e, "", List.of()), Secrets.newSecret()));
     }
     closePools(db);
-  }
-
-  private static void insertMessages(Statement s, int n) throws Exception {
-    s.execute("INSERT INTO builtin_messages (id, organization_id, event_id, event_type, payload) "
-      + "SELECT 'msg_' || i, 'org-' || (i % " + ENDPOINTS + "), 'e-' || i, 't', '{}' FROM generate_series(1, " + n
-      + ") AS i");
+    try (Connection c = TestDatabase.connect(url); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO builtin_messages (id, organization_id, event_id, event_type, payload) "
+        + "SELECT 'msg_' || i, 'org-' || (i % " + ENDPOINTS + "), 'e-' || i, 't', '{}' FROM generate_series(1, "
+        + messages + ") AS i");
+      setup.run(s);
+    }
+    return url;
   }
 
   private static void closePools(Database db) throws Exception {
