@@ -17,6 +17,7 @@
 # -Dbench.largeOrgs=N (default 4), -Dbench.largePayloadBytes=N (default 256000),
 # -Dbench.largeOutageAfterMs=N (how long Svix stays away after the last 202, default 5000),
 # -Dbench.builtinEvents=N (default 20000), -Dbench.builtinDrain=N (default 100000), -Dbench.builtinPairs=N (default 2),
+# -Dbench.isolationEvents=N (events per isolation run, default 10000), -Dbench.isolationPairs=N (default 3),
 # -Dbench.serviceJvm="<JVM options>" (instead of bin/webhook-service's), -Dbench.outboxBatch=N (drain service),
 # -Dbench.outboxConcurrency=N and -Dbench.svixThreads=N (durable run).
 set -euo pipefail
