@@ -42,6 +42,8 @@ public final class RealtimeRoutes {
   static final int MAX_HANDLERS_PER_SOCKET = 32;
   /** Largest body of an {@code xhr_send}/{@code jsonp_send} POST (bridge frames are small); over it: 413. */
   static final int MAX_SEND_BYTES = 64 * 1024;
+  /** Largest declared body of an oversized frame POST that is read (and dropped) before its 413. */
+  static final int MAX_DRAINED_BYTES = 1024 * 1024;
 
   private RealtimeRoutes() {
   }
@@ -114,23 +116,41 @@ public final class RealtimeRoutes {
   }
 
   /**
-   * A frame POST that declares a body over {@link #MAX_SEND_BYTES} is refused before it is read, with an answer
-   * that names this limit (the body handler's own 413 would be described as the REST API's).
+   * A frame POST that declares a body over {@link #MAX_SEND_BYTES} is refused with an answer that names this limit
+   * (the body handler's own 413 would be described as the REST API's). Up to {@link #MAX_DRAINED_BYTES} the body
+   * is read and dropped first, never kept: a connection closed with a body still unread is reset, and the client
+   * can lose the answer with it. A larger one is refused at once.
    */
   private static void refuseDeclaredOversize(RoutingContext rc) {
-    String declared = rc.request().getHeader("Content-Length");
+    var request = rc.request();
+    String declared = request.getHeader("Content-Length");
     long bytes;
     try {
       bytes = declared == null ? -1 : Long.parseLong(declared.trim());
     } catch (NumberFormatException e) {
       bytes = -1;
     }
-    if (bytes > MAX_SEND_BYTES) {
-      rc.fail(new HttpException(413, "A frame POST of the real-time bridge is larger than "
-        + MAX_SEND_BYTES / 1024 + " KiB."));
-    } else {
+    if (bytes <= MAX_SEND_BYTES) {
       rc.next();
+      return;
     }
+    HttpException refused = new HttpException(413, "A frame POST of the real-time bridge is larger than "
+      + MAX_SEND_BYTES / 1024 + " KiB.");
+    if (bytes > MAX_DRAINED_BYTES || request.isEnded()) {
+      rc.fail(refused);
+      return;
+    }
+    boolean[] answered = {false};
+    Runnable answer = () -> {
+      if (!answered[0]) {
+        answered[0] = true;
+        rc.fail(refused);
+      }
+    };
+    request.exceptionHandler(err -> answer.run())
+      .handler(ignored -> { })
+      .endHandler(v -> answer.run())
+      .resume();
   }
 
   static void pageHeaders(io.vertx.core.MultiMap headers, String csp) {

@@ -180,6 +180,26 @@ class RealtimeBridgeTest {
     }
   }
 
+  /** A frame POST declaring more than the bridge ever drains is refused before a byte of its body is sent. */
+  @Test
+  void aFramePostDeclaringAHugeBodyIsRefusedUnread() {
+    Promise<String> answer = Promise.promise();
+    StringBuilder received = new StringBuilder();
+    vertx.createNetClient().connect(service.port(), "127.0.0.1").onFailure(answer::tryFail).onSuccess(socket -> {
+      socket.handler(b -> {
+        received.append(b.toString());
+        if (received.indexOf("\r\n\r\n") >= 0) {
+          answer.tryComplete(received.toString());
+        }
+      });
+      socket.closeHandler(v -> answer.tryComplete(received.toString()));
+      socket.write("POST " + RealtimeRoutes.SOCKET_PATH + "/000/" + UUID.randomUUID().toString().replace("-", "")
+        + "/xhr_send HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: "
+        + (RealtimeRoutes.MAX_DRAINED_BYTES + 1) + "\r\n\r\n");
+    });
+    assertThat(SvixStandIn.block(answer.future(), WAIT)).startsWith("HTTP/1.1 413");
+  }
+
   @Test
   void nothingCanBeSentOrPublishedIntoTheBusFromAClient() {
     String org = "org-in-" + UUID.randomUUID();
