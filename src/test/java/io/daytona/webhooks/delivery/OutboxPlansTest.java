@@ -2,10 +2,10 @@ package io.daytona.webhooks.delivery;
 
 import io.daytona.webhooks.config.ServiceConfig;
 import io.daytona.webhooks.db.Database;
+import io.daytona.webhooks.testsupport.QueryPlans;
 import io.daytona.webhooks.testsupport.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
@@ -77,7 +77,7 @@ class OutboxPlansTest {
   @Test
   void aClaimReadsAboutTheRowsItLeases() throws Exception {
     try (Connection c = TestDatabase.connect(url)) {
-      JsonObject plan = explain(c, OutboxRepository.CLAIM, "500, 500, 60000, 100, 16777216");
+      JsonObject plan = QueryPlans.explain(c, OutboxRepository.CLAIM, "500, 500, 60000, 100, 16777216");
       long leased = plan.getLong("Actual Rows");
       assertThat(leased).isEqualTo(500);
       assertThat(rowsRead(plan, "hd")).as("rows read to find the %d heads: %s", ORGS, plan.encode())
@@ -155,43 +155,9 @@ class OutboxPlansTest {
     }
   }
 
-  /**
-   * The plan, with actual row counts, of the statement prepared as the service prepares it and run
-   * once with these arguments (SQL literals); its changes are rolled back.
-   */
-  private static JsonObject explain(Connection c, String sql, String arguments) throws Exception {
-    c.setAutoCommit(false);
-    try (Statement s = c.createStatement()) {
-      s.execute("PREPARE outbox_statement AS " + sql);
-      try (ResultSet rs = s.executeQuery("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE outbox_statement(" + arguments + ")")) {
-        rs.next();
-        return new JsonArray(rs.getString(1)).getJsonObject(0).getJsonObject("Plan");
-      }
-    } finally {
-      c.rollback();
-      c.setAutoCommit(true);
-    }
-  }
-
-  /**
-   * Rows that the plan's scans of event_outbox under {@code alias} (null: under any alias) produced
-   * or filtered out, over all loops.
-   */
-  private static long rowsRead(JsonObject node, String alias) {
-    long read = 0;
-    // the statement's own update node writes the rows its scans read: not counted again
-    if ("event_outbox".equals(node.getString("Relation Name")) && !"ModifyTable".equals(node.getString("Node Type"))
-        && (alias == null || alias.equals(node.getString("Alias")))) {
-      long perLoop = node.getLong("Actual Rows", 0L) + node.getLong("Rows Removed by Filter", 0L)
-        + node.getLong("Rows Removed by Index Recheck", 0L);
-      read += perLoop * node.getLong("Actual Loops", 1L);
-    }
-    // a join that filters rows after fetching them read them too
-    read += node.getLong("Rows Removed by Join Filter", 0L) * ("t".equals(alias) || alias == null ? 1 : 0);
-    for (Object child : node.getJsonArray("Plans", new JsonArray())) {
-      read += rowsRead((JsonObject) child, alias);
-    }
-    return read;
+  /** Rows of event_outbox read under {@code alias} (null: any), joins' filtered rows counted for "t" and for all. */
+  private static long rowsRead(JsonObject plan, String alias) {
+    return QueryPlans.rowsRead(plan, "event_outbox", alias, alias == null || "t".equals(alias));
   }
 
   private static <T> T await(Future<T> future) throws Exception {

@@ -2,10 +2,10 @@ package io.daytona.webhooks.provider.builtin;
 
 import io.daytona.webhooks.db.Database;
 import io.daytona.webhooks.provider.EndpointSpec;
+import io.daytona.webhooks.testsupport.QueryPlans;
 import io.daytona.webhooks.testsupport.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,7 +30,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  *   reading every due row to sort them (5,064 rows read when index scans are switched off). In the built-in
  *   benchmark PostgreSQL did pick that sort for some claims, with statistics not reproduced here yet.</li>
  * </ul>
- * Claims are explained on {@link Database#bookkeepingPool()}, the connections the service claims on.
  */
 class BuiltinClaimPlansTest {
 
@@ -119,39 +118,15 @@ class BuiltinClaimPlansTest {
     await(db.bookkeepingPool().close());
   }
 
-  /**
-   * The plan of one claim on the connections the service claims on (64 at most, 100 per endpoint so that none is held
-   * back, 60 s, 4 MiB), rolled back.
-   */
+  /** The plan of one claim (64 at most, 100 per endpoint so that none is held back, 60 s, 4 MiB), rolled back. */
   private static JsonObject claimPlan(String url) throws Exception {
-    Database db = await(TestDatabase.open(vertx, url));
-    try {
-      return await(db.bookkeepingPool().getConnection().compose(c -> c.begin()
-        .compose(tx -> c.query("PREPARE claim AS " + BuiltinStore.CLAIM).execute()
-          .compose(v -> c.query("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE claim(64, 'node-a', 100, 60, 4194304)").execute())
-          .map(rows -> {
-            Object json = rows.iterator().next().getValue(0);
-            JsonArray array = json instanceof JsonArray a ? a : new JsonArray(String.valueOf(json));
-            return array.getJsonObject(0).getJsonObject("Plan");
-          })
-          .eventually(() -> tx.rollback()))
-        .eventually(c::close)));
-    } finally {
-      closePools(db);
+    try (Connection c = TestDatabase.connect(url)) {
+      return QueryPlans.explain(c, BuiltinStore.CLAIM, "64, 'node-a', 100, 60, 4194304");
     }
   }
 
-  /** Rows that the plan's scans of builtin_deliveries produced or filtered out, over all loops. */
-  private static long rowsRead(JsonObject node) {
-    long read = 0;
-    if ("builtin_deliveries".equals(node.getString("Relation Name")) && !"ModifyTable".equals(node.getString("Node Type"))) {
-      read += (node.getLong("Actual Rows", 0L) + node.getLong("Rows Removed by Filter", 0L)
-        + node.getLong("Rows Removed by Index Recheck", 0L)) * node.getLong("Actual Loops", 1L);
-    }
-    for (Object child : node.getJsonArray("Plans", new JsonArray())) {
-      read += rowsRead((JsonObject) child);
-    }
-    return read;
+  private static long rowsRead(JsonObject plan) {
+    return QueryPlans.rowsRead(plan, "builtin_deliveries", null, false);
   }
 
   private static <T> T await(Future<T> future) throws Exception {
