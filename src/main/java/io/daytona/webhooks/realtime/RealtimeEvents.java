@@ -4,6 +4,7 @@ import io.daytona.webhooks.bus.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,18 +70,23 @@ public final class RealtimeEvents {
     if (endpoint == null || !ENDPOINT_TYPES.contains(type)) {
       return change.get().compose(r -> publishOwnEndpointChange(vertx, type, organizationId, announced.apply(r)).map(r));
     }
-    String key = key(type, organizationId, endpoint);
-    return vertx.sharedData().<String, Boolean>getAsyncMap(OWN_CHANGES_MAP)
-      .compose(map -> map.put(key, Boolean.TRUE, OWN_CHANGE_TTL_MS).map(map))
-      .onFailure(err -> LOG.warn("Cannot note own {} of {}: Svix's operational webhook will publish it again: {}",
-        type, endpoint, err.getMessage()))
+    return note(vertx, type, organizationId, endpoint)
       .transform(noted -> change.get()
         .onSuccess(r -> publish(vertx, type, organizationId, announced.apply(r)))
         .onFailure(err -> {
           if (noted.succeeded()) {
-            noted.result().remove(key);
+            noted.result().remove(key(type, organizationId, endpoint));
           }
         }));
+  }
+
+  /** Notes an own change for {@link #OWN_CHANGE_TTL_MS}; answers the map it is in. */
+  private static Future<AsyncMap<String, Boolean>> note(Vertx vertx, String type, String organizationId,
+                                                        String endpoint) {
+    return vertx.sharedData().<String, Boolean>getAsyncMap(OWN_CHANGES_MAP)
+      .compose(map -> map.put(key(type, organizationId, endpoint), Boolean.TRUE, OWN_CHANGE_TTL_MS).map(map))
+      .onFailure(err -> LOG.warn("Cannot note own {} of {}: Svix's operational webhook will publish it again: {}",
+        type, endpoint, err.getMessage()));
   }
 
   /**
@@ -96,10 +102,7 @@ public final class RealtimeEvents {
     }
     // the note is written before the message goes out: whoever sees the message (and makes Svix report
     // the change) finds the note already there
-    return vertx.sharedData().<String, Boolean>getAsyncMap(OWN_CHANGES_MAP)
-      .compose(map -> map.put(key(type, organizationId, endpoint), Boolean.TRUE, OWN_CHANGE_TTL_MS))
-      .onFailure(err -> LOG.warn("Cannot note own {} of {}: Svix's operational webhook will publish it again: {}",
-        type, endpoint, err.getMessage()))
+    return note(vertx, type, organizationId, endpoint)
       .transform(ar -> {
         publish(vertx, type, organizationId, data);
         return Future.<Void>succeededFuture();
