@@ -53,6 +53,7 @@ public final class BuiltinProvider implements DeliveryProvider {
     this.store = new BuiltinStore(pool, queue);
     this.policy = new NetworkPolicy(settings.allowedNetworks());
     this.delivery = new DeliveryVerticle(store, listener, settings, policy, pollInterval, meters);
+    store.handOffTo(delivery);
   }
 
   @Override
@@ -156,12 +157,8 @@ public final class BuiltinProvider implements DeliveryProvider {
 
   @Override
   public Future<Message> createMessage(String organizationId, String applicationName, NewMessage message) {
-    return store.createMessage(organizationId, message.eventType(), message.eventId(), message.payload(), null)
-      .andThen(made -> {
-        if (made.succeeded()) {
-          delivery.wakeUp();
-        }
-      });
+    // its deliveries are attempted at once by this node when it has room, else claimed when they are due
+    return store.createMessage(organizationId, message.eventType(), message.eventId(), message.payload(), null);
   }
 
   @Override

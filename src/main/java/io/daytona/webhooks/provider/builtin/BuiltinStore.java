@@ -58,6 +58,8 @@ final class BuiltinStore {
 
   /** Most messages (of up to MAX_PAYLOAD_BYTES each) or attempts written by one statement. */
   private static final int MAX_BATCH = 100;
+  /** Attempts a batch of messages asks room for, per message, to claim its deliveries as it is stored. */
+  private static final int ROOM_PER_MESSAGE = 4;
   /** Payload (or response) bytes one statement carries at most: its parameters are encoded in one buffer. */
   private static final long MAX_BATCH_BYTES = 4L * 1024 * 1024;
 
@@ -67,6 +69,40 @@ final class BuiltinStore {
   private record Success(Due due, String owner, Attempt attempt) {
   }
 
+  /**
+   * This node's worker, to which the deliveries claimed as their messages are stored go: {@link #reserve} before
+   * the statement, {@link #handOff} after it (on the worker's context both).
+   */
+  interface Handoff {
+
+    /** Room taken for attempts claimed by one statement: as many as {@code attempts}, none when 0. */
+    record Room(int attempts, String owner, int perEndpoint, Duration lease) {
+      static final Room NONE = new Room(0, "", 0, Duration.ZERO);
+    }
+
+    /** Takes up to {@code wanted} of the room this node has for attempts now (until {@link #handOff}). */
+    Future<Room> reserve(int wanted);
+
+    /**
+     * Gives the room back, with what the statement claimed in it (empty when it failed), and whether it left
+     * deliveries pending (or may have: it failed).
+     */
+    void handOff(Room room, List<Due> claimed, boolean leftPending);
+  }
+
+  private static final Handoff NO_HANDOFF = new Handoff() {
+    @Override
+    public Future<Room> reserve(int wanted) {
+      return Future.succeededFuture(Room.NONE);
+    }
+
+    @Override
+    public void handOff(Room room, List<Due> claimed, boolean leftPending) {
+    }
+  };
+
+  private volatile Handoff handoff = NO_HANDOFF;
+
   /** Messages from the outbox, several per statement when they come at once. */
   private final GroupCommit<NewMessage, Instant> messages;
   /** Successful attempts, several per statement when they end at once. */
@@ -75,9 +111,14 @@ final class BuiltinStore {
   BuiltinStore(Pool pool, Pool queue) {
     this.pool = pool;
     this.queue = queue;
-    this.messages = new GroupCommit<>(MAX_BATCH, MAX_BATCH_BYTES, m -> m.payload().length(), this::insertMessages);
+    this.messages = new GroupCommit<>(MAX_BATCH, MAX_BATCH_BYTES, m -> m.payload().length(), this::storeMessages);
     this.successes = new GroupCommit<>(MAX_BATCH, MAX_BATCH_BYTES, s -> s.attempt().response().length(),
       this::recordSuccesses);
+  }
+
+  /** From now on, deliveries of stored messages are claimed for {@code worker} when it has room. */
+  void handOffTo(Handoff worker) {
+    this.handoff = worker;
   }
 
   // ---------------------------------------------------------------- endpoints
@@ -191,18 +232,40 @@ final class BuiltinStore {
       "this organization has a message with eventId " + eventId + " already");
   }
 
+  /** A batch of {@link #createMessage}s, with the deliveries it could claim handed to this node's worker. */
+  private Future<List<Instant>> storeMessages(List<NewMessage> batch) {
+    Handoff worker = handoff;
+    // room for as many deliveries as endpoints an organization has most often: one or a few
+    return worker.reserve(ROOM_PER_MESSAGE * batch.size()).compose(room -> insertMessages(batch, room).andThen(stored -> {
+      if (stored.succeeded()) {
+        worker.handOff(room, stored.result().claimed(), stored.result().leftPending());
+      } else {
+        worker.handOff(room, List.of(), true);
+      }
+    })).map(Stored::createdAt);
+  }
+
+  /** What one statement of {@link #insertMessages} did: each message's creation time, the deliveries it claimed. */
+  private record Stored(List<Instant> createdAt, List<Due> claimed, boolean leftPending) {
+  }
+
   /**
-   * A batch of {@link #createMessage}s in one statement: each message and one pending delivery per enabled
-   * endpoint of its organization that takes its type; answers each one's creation time, null for a duplicate
-   * (an eventId its organization had, or had earlier in the batch).
+   * A batch of {@link #createMessage}s in one statement: each message and one delivery per enabled endpoint of its
+   * organization that takes its type. Within {@code room} (at most its attempts in all, the endpoint's in-flight
+   * attempts across the cluster under its per-endpoint limit, and only for an endpoint with no delivery pending,
+   * so that waiting ones and retries keep their turn: an endpoint that fails goes the claims' way) a delivery is
+   * stored claimed by the room's owner, as {@link #claim} would claim it, and answered to be attempted at once;
+   * the others pending. Answers each message's creation time, null for a duplicate (an eventId its organization
+   * had, or had earlier in the batch).
    */
-  private Future<List<Instant>> insertMessages(List<NewMessage> batch) {
+  private Future<Stored> insertMessages(List<NewMessage> batch, Handoff.Room room) {
     int n = batch.size();
     String[] ids = new String[n];
     String[] orgs = new String[n];
     String[] eventIds = new String[n];
     String[] types = new String[n];
     String[] payloads = new String[n];
+    java.util.Map<String, NewMessage> byId = new java.util.HashMap<>();
     for (int i = 0; i < n; i++) {
       NewMessage m = batch.get(i);
       ids[i] = m.id();
@@ -210,29 +273,68 @@ final class BuiltinStore {
       eventIds[i] = m.eventId();
       types[i] = m.eventType();
       payloads[i] = m.payload();
+      byId.put(m.id(), m);
     }
-    return queue.preparedQuery("WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
-        + "$5::text[]) WITH ORDINALITY AS i(id, organization_id, event_id, event_type, payload, n)), "
-        + "m AS (INSERT INTO builtin_messages (id, organization_id, event_id, event_type, payload) "
-        + "SELECT id, organization_id, event_id, event_type, payload FROM input ORDER BY n "
-        + "ON CONFLICT (organization_id, event_id) DO NOTHING RETURNING id, organization_id, event_type, created_at), "
-        + "d AS (INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id) "
-        + "SELECT m.id, e.id, m.organization_id FROM m JOIN builtin_endpoints e ON e.organization_id = m.organization_id "
-        + "WHERE NOT e.disabled AND (cardinality(e.event_types) = 0 OR m.event_type = ANY (e.event_types))) "
-        + "SELECT id, created_at FROM m")
-      .execute(Tuple.of(ids, orgs, eventIds, types, payloads))
+    return queue.preparedQuery(STORE_MESSAGES)
+      .execute(Tuple.of(ids, orgs, eventIds, types, payloads, room.owner(), room.attempts(), room.perEndpoint(),
+        (double) room.lease().toMillis() / 1000.0))
       .map(rows -> {
         java.util.Map<String, Instant> created = new java.util.HashMap<>();
+        List<Due> claimed = new ArrayList<>();
+        boolean leftPending = false;
         for (Row r : rows) {
-          created.put(r.getString("id"), instant(r.getOffsetDateTime("created_at")));
+          String id = r.getString("id");
+          Instant at = instant(r.getOffsetDateTime("created_at"));
+          created.put(id, at);
+          leftPending |= r.getLong("pending") > 0;
+          Long delivery = r.getLong("delivery_id");
+          if (delivery != null) {
+            NewMessage m = byId.get(id);
+            claimed.add(new Due(delivery, m.organizationId(), id, m.eventId(), m.eventType(), m.payload(), at,
+              r.getString("endpoint_id"), r.getString("url"), r.getString("secret"), r.getString("previous"), 0, true,
+              Attempt.Trigger.SCHEDULED));
+          }
         }
         List<Instant> out = new ArrayList<>(n);
         for (String id : ids) {
           out.add(created.get(id));
         }
-        return out;
+        return new Stored(out, claimed, leftPending);
       });
   }
+
+  /**
+   * The statement of {@link #insertMessages}: $1–$5 the messages, $6 the room's owner, $7 its attempts, $8 the most
+   * in flight per endpoint, $9 the lease in seconds. The in-flight count and the pending check read only the batch's
+   * endpoints' entries of builtin_deliveries_endpoint, and only when there is room.
+   */
+  static final String STORE_MESSAGES = "WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], "
+    + "$4::text[], $5::text[]) WITH ORDINALITY AS i(id, organization_id, event_id, event_type, payload, n)), "
+    + "m AS (INSERT INTO builtin_messages (id, organization_id, event_id, event_type, payload) "
+    + "SELECT id, organization_id, event_id, event_type, payload FROM input ORDER BY n "
+    + "ON CONFLICT (organization_id, event_id) DO NOTHING RETURNING id, organization_id, event_type, created_at), "
+    + "t AS (SELECT m.id AS message_id, e.id AS endpoint_id, m.organization_id, i.n, e.seq FROM m "
+    + "JOIN input i ON i.id = m.id JOIN builtin_endpoints e ON e.organization_id = m.organization_id "
+    + "WHERE NOT e.disabled AND (cardinality(e.event_types) = 0 OR m.event_type = ANY (e.event_types))), "
+    + "open AS (SELECT x.endpoint_id, (SELECT count(*) FROM builtin_deliveries b WHERE b.endpoint_id = x.endpoint_id "
+    + "AND b.status = 'sending' AND b.lease_until >= now()) AS busy FROM (SELECT DISTINCT endpoint_id FROM t) x "
+    + "WHERE $7 > 0 AND NOT EXISTS (SELECT 1 FROM builtin_deliveries p WHERE p.endpoint_id = x.endpoint_id "
+    + "AND p.status = 'pending')), "
+    + "slots AS (SELECT t.message_id, t.endpoint_id, t.n, t.seq, o.busy + row_number() OVER (PARTITION BY t.endpoint_id "
+    + "ORDER BY t.n) AS slot FROM t JOIN open o ON o.endpoint_id = t.endpoint_id), "
+    + "claimable AS (SELECT message_id, endpoint_id FROM (SELECT s.message_id, s.endpoint_id, "
+    + "row_number() OVER (ORDER BY s.n, s.seq) AS k FROM slots s WHERE s.slot <= $8) c WHERE c.k <= $7), "
+    + "d AS (INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id, status, lease_owner, lease_until) "
+    + "SELECT t.message_id, t.endpoint_id, t.organization_id, "
+    + "CASE WHEN c.message_id IS NULL THEN 'pending' ELSE 'sending' END, "
+    + "CASE WHEN c.message_id IS NULL THEN NULL ELSE $6 END, "
+    + "CASE WHEN c.message_id IS NULL THEN NULL ELSE now() + make_interval(secs => $9) END "
+    + "FROM t LEFT JOIN claimable c ON c.message_id = t.message_id AND c.endpoint_id = t.endpoint_id "
+    + "RETURNING id, message_id, endpoint_id, status) "
+    + "SELECT m.id, m.created_at, d.id AS delivery_id, d.endpoint_id, e.url, e.secret, "
+    + "CASE WHEN e.previous_secret_until > now() THEN e.previous_secret END AS previous, "
+    + "(SELECT count(*) FROM d WHERE d.status = 'pending') AS pending "
+    + "FROM m LEFT JOIN d ON d.message_id = m.id AND d.status = 'sending' LEFT JOIN builtin_endpoints e ON e.id = d.endpoint_id";
 
   Future<Message> getMessage(String organizationId, String messageId) {
     return one(pool.preparedQuery("SELECT id, event_id, event_type, payload, created_at FROM builtin_messages "

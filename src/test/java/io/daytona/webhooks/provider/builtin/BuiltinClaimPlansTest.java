@@ -91,6 +91,68 @@ class BuiltinClaimPlansTest {
       .isLessThan(1_000);
   }
 
+  /**
+   * Storing messages claims their deliveries for this node when it has room, counting each endpoint's attempts in
+   * flight and looking for its pending deliveries: through the batch's endpoints' index entries, not the history
+   * (20,000 delivered rows the statistics do not know of).
+   */
+  @Test
+  void storingMessagesClaimsTheirDeliveriesWithoutReadingTheHistory() throws Exception {
+    String url = database(DELIVERED + 40, s -> {
+      // two in flight to each endpoint, analyzed so
+      s.execute("INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id, status, lease_owner, lease_until) "
+        + "SELECT 'msg_' || i, x.id, x.organization_id, 'sending', 'node-x', now() + interval '1 minute' "
+        + "FROM generate_series(1, 40) AS i JOIN builtin_endpoints x ON x.organization_id = 'org-' || (i % " + ENDPOINTS + ")");
+      s.execute("ANALYZE builtin_deliveries");
+      s.execute("INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id, status) "
+        + "SELECT 'msg_' || i, x.id, x.organization_id, 'success' FROM generate_series(41, " + (DELIVERED + 40)
+        + ") AS i JOIN builtin_endpoints x ON x.organization_id = 'org-' || (i % " + ENDPOINTS + ")");
+    });
+    // three messages for org-0 (two in flight already: one more fits under 3 per endpoint), one for org-1..org-9
+    StringBuilder ids = new StringBuilder();
+    StringBuilder orgs = new StringBuilder();
+    for (int i = 0; i < 12; i++) {
+      ids.append(i == 0 ? "" : ",").append("msg_new").append(i);
+      orgs.append(i == 0 ? "" : ",").append("org-").append(Math.max(0, i - 2));
+    }
+    String arguments = "'{" + ids + "}', '{" + orgs + "}', '{" + ids.toString().replace("msg_", "ev_") + "}', "
+      + "array_fill('t'::text, ARRAY[12]), array_fill('{}'::text, ARRAY[12]), 'node-a', 64, 3, 60";
+    JsonObject plan;
+    try (Connection c = TestDatabase.connect(url)) {
+      plan = QueryPlans.explain(c, BuiltinStore.STORE_MESSAGES, arguments);
+      // what it claims, rolled back: one delivery of org-0 (its third in flight), one of each other endpoint
+      assertThat(claimedByStoring(c, arguments)).containsExactly(10L, 2L);
+      // with room for 5 attempts only: 5, and the 7 others pending
+      assertThat(claimedByStoring(c, arguments.replace("'node-a', 64,", "'node-a', 5,"))).containsExactly(5L, 7L);
+    }
+    assertThat(rowsRead(plan)).as("rows of builtin_deliveries read to store 12 messages: %s", plan.encode())
+      .isLessThan(500);
+  }
+
+  /** Runs the storing statement and rolls it back: how many deliveries it claimed, and how many it left pending. */
+  private static List<Long> claimedByStoring(Connection c, String arguments) throws Exception {
+    c.setAutoCommit(false);
+    try (Statement s = c.createStatement()) {
+      s.execute("PREPARE stored AS " + BuiltinStore.STORE_MESSAGES);
+      long claimed = 0;
+      long pending = -1;
+      try (java.sql.ResultSet rs = s.executeQuery("EXECUTE stored(" + arguments + ")")) {
+        while (rs.next()) {
+          rs.getLong("delivery_id");
+          claimed += rs.wasNull() ? 0 : 1;
+          pending = rs.getLong("pending");
+        }
+      }
+      return List.of(claimed, pending);
+    } finally {
+      c.rollback();
+      c.setAutoCommit(true);
+      try (Statement s = c.createStatement()) {
+        s.execute("DEALLOCATE stored");
+      }
+    }
+  }
+
   private interface Setup {
     void run(Statement s) throws Exception;
   }

@@ -359,6 +359,45 @@ class BuiltinDeliveryTest {
     assertThat(marker).isNotBlank();
   }
 
+  /**
+   * Ten messages at once to an endpoint that answers after 200 ms: at most DELIVERY_ENDPOINT_CONCURRENCY (4) of
+   * its requests are open at once, whether their deliveries were claimed as their messages were stored or later
+   * by a claim, and another organization's endpoint is served meanwhile.
+   */
+  @Test
+  void aSlowEndpointHasAtMostItsConcurrencyInFlightAndOthersAreServedMeanwhile() {
+    String slowOrg = newOrg();
+    String slow = "/slow-share/" + slowOrg;
+    String quickOrg = newOrg();
+    String quick = "/quick-share/" + quickOrg;
+    java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger mostOpen = new java.util.concurrent.atomic.AtomicInteger();
+    for (int i = 0; i < 10; i++) {
+      receiver.then(slow, req -> {
+        mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+        outside.setTimer(200, t -> {
+          open.decrementAndGet();
+          req.response().setStatusCode(200).end("ok");
+        });
+      });
+    }
+    createEndpoint(slowOrg, slow);
+    createEndpoint(quickOrg, quick);
+
+    for (int i = 0; i < 10; i++) {
+      send(slowOrg, "custom.slow", new JsonObject().put("i", i));
+    }
+    for (int i = 0; i < 3; i++) {
+      send(quickOrg, "custom.quick", new JsonObject().put("i", i));
+    }
+
+    until(() -> receiver.at(slow).size() == 10 && receiver.at(quick).size() == 3);
+    assertThat(mostOpen.get()).as("requests open at once to the slow endpoint").isEqualTo(4);
+    assertThat(receiver.at(slow)).extracting(r -> r.headers().get("webhook-id")).doesNotHaveDuplicates();
+    long lastSlow = receiver.at(slow).stream().mapToLong(Receiver.Received::atNanos).max().orElseThrow();
+    assertThat(receiver.at(quick)).allSatisfy(r -> assertThat(r.atNanos()).isLessThan(lastSlow));
+  }
+
   // ---------------------------------------------------------------- fan-out, secrets
 
   @Test
