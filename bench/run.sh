@@ -10,7 +10,9 @@
 # ratios, not written), ceilings (the SDK and PostgreSQL ceilings),
 # rest (REST and start-up), drain (backlog drains) or builtin (the built-in delivery: throughput against a bare
 # HttpClient, isolation from a slow endpoint, memory draining 100,000 deliveries; replaces only its own section of
-# BENCHMARKS.md, between <!-- builtin:start --> and <!-- builtin:end -->, which the full run writes too)
+# BENCHMARKS.md, between <!-- builtin:start --> and <!-- builtin:end -->, which the full run writes too),
+# latency (issue 21: fixed rates and fairness; likewise its own section), latency-builtin (the built-in provider's
+# latency rows only, printed, nothing written: to compare two versions side by side)
 # or large (200 /send of 250 KiB payloads during a Svix outage, then recovery: the service jar's peak resident
 # memory, nothing lost, no duplicates; likewise replaces only its section, between <!-- large:start --> and
 # <!-- large:end -->), -Dbench.largeEvents=N (default 200), -Dbench.largeInFlight=N (default 32),

@@ -127,6 +127,11 @@ public final class Benchmarks {
       log("wrote the built-in delivery's section of " + output);
       return;
     }
+    if ("latency-builtin".equals(System.getProperty("bench.only"))) {
+      // the built-in provider's latency rows only, printed (a quick comparison of two versions), nothing written
+      new LatencyBenchmark(this, vertx, standIn).runBuiltin();
+      return;
+    }
     if ("latency".equals(System.getProperty("bench.only"))) {
       // only the latency section of the report is replaced
       BuiltinBenchmark.writeSection(output, LatencyBenchmark.START, LatencyBenchmark.END,
