@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -51,16 +52,8 @@ class BuiltinClaimPlansTest {
   @Test
   void aClaimDoesNotReadTheDeliveredRows() throws Exception {
     String url = database(DELIVERED + 200, s -> {
-      // a burst: most deliveries in flight, a few pending; analyzed so
-      s.execute("INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id, status, lease_owner, lease_until) "
-        + "SELECT 'msg_' || i, x.id, x.organization_id, CASE WHEN i % 4 = 0 THEN 'pending' ELSE 'sending' END, "
-        + "'node-x', now() + interval '1 minute' FROM generate_series(1, 200) AS i "
-        + "JOIN builtin_endpoints x ON x.organization_id = 'org-' || (i % " + ENDPOINTS + ")");
-      s.execute("ANALYZE builtin_deliveries");
-      // then the delivered history the statistics do not know of
-      s.execute("INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id, status) "
-        + "SELECT 'msg_' || i, x.id, x.organization_id, 'success' FROM generate_series(201, " + (DELIVERED + 200)
-        + ") AS i JOIN builtin_endpoints x ON x.organization_id = 'org-' || (i % " + ENDPOINTS + ")");
+      // a burst: most deliveries in flight, a few pending
+      liveThenUnseenHistory(s, 200, "CASE WHEN i % 4 = 0 THEN 'pending' ELSE 'sending' END");
     });
     JsonObject plan = claimPlan(url);
     assertThat(plan.getLong("Actual Rows")).isEqualTo(50);
@@ -99,14 +92,8 @@ class BuiltinClaimPlansTest {
   @Test
   void storingMessagesClaimsTheirDeliveriesWithoutReadingTheHistory() throws Exception {
     String url = database(DELIVERED + 40, s -> {
-      // two in flight to each endpoint, analyzed so
-      s.execute("INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id, status, lease_owner, lease_until) "
-        + "SELECT 'msg_' || i, x.id, x.organization_id, 'sending', 'node-x', now() + interval '1 minute' "
-        + "FROM generate_series(1, 40) AS i JOIN builtin_endpoints x ON x.organization_id = 'org-' || (i % " + ENDPOINTS + ")");
-      s.execute("ANALYZE builtin_deliveries");
-      s.execute("INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id, status) "
-        + "SELECT 'msg_' || i, x.id, x.organization_id, 'success' FROM generate_series(41, " + (DELIVERED + 40)
-        + ") AS i JOIN builtin_endpoints x ON x.organization_id = 'org-' || (i % " + ENDPOINTS + ")");
+      // two in flight to each endpoint
+      liveThenUnseenHistory(s, 40, "'sending'");
     });
     // three messages for org-0 (two in flight already: one more fits under 3 per endpoint), one for org-1..org-9
     StringBuilder ids = new StringBuilder();
@@ -130,6 +117,22 @@ class BuiltinClaimPlansTest {
   }
 
   /** Runs the storing statement and rolls it back: how many deliveries it claimed, and how many it left pending. */
+  /**
+   * {@code live} deliveries (messages 1..live) spread over the endpoints, in the status {@code status} (an SQL
+   * expression of the series' {@code i}) and leased to another node, analyzed; then {@code DELIVERED} successes
+   * the statistics do not know of.
+   */
+  private static void liveThenUnseenHistory(Statement s, int live, String status) throws SQLException {
+    s.execute("INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id, status, lease_owner, lease_until) "
+      + "SELECT 'msg_' || i, x.id, x.organization_id, " + status + ", 'node-x', now() + interval '1 minute' "
+      + "FROM generate_series(1, " + live + ") AS i "
+      + "JOIN builtin_endpoints x ON x.organization_id = 'org-' || (i % " + ENDPOINTS + ")");
+    s.execute("ANALYZE builtin_deliveries");
+    s.execute("INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id, status) "
+      + "SELECT 'msg_' || i, x.id, x.organization_id, 'success' FROM generate_series(" + (live + 1) + ", "
+      + (DELIVERED + live) + ") AS i JOIN builtin_endpoints x ON x.organization_id = 'org-' || (i % " + ENDPOINTS + ")");
+  }
+
   private static List<Long> claimedByStoring(Connection c, String arguments) throws Exception {
     c.setAutoCommit(false);
     try (Statement s = c.createStatement()) {
