@@ -84,10 +84,11 @@ final class BuiltinStore {
     Future<Room> reserve(int wanted);
 
     /**
-     * Gives the room back, with what the statement claimed in it (empty when it failed), and whether it left
-     * deliveries pending (or may have: it failed).
+     * Gives the room back, with what the statement claimed in it (empty when it failed); whether it left
+     * deliveries pending that a claim could take now (or may have: it failed); and the endpoints whose deliveries
+     * stay pending because they are at their limit: an attempt to one of them ending frees it a slot.
      */
-    void handOff(Room room, List<Due> claimed, boolean leftPending);
+    void handOff(Room room, List<Due> claimed, boolean backlog, List<String> waiting);
   }
 
   private static final Handoff NO_HANDOFF = new Handoff() {
@@ -97,7 +98,7 @@ final class BuiltinStore {
     }
 
     @Override
-    public void handOff(Room room, List<Due> claimed, boolean leftPending) {
+    public void handOff(Room room, List<Due> claimed, boolean backlog, List<String> waiting) {
     }
   };
 
@@ -238,15 +239,18 @@ final class BuiltinStore {
     // room for as many deliveries as endpoints an organization has most often: one or a few
     return worker.reserve(ROOM_PER_MESSAGE * batch.size()).compose(room -> insertMessages(batch, room).andThen(stored -> {
       if (stored.succeeded()) {
-        worker.handOff(room, stored.result().claimed(), stored.result().leftPending());
+        worker.handOff(room, stored.result().claimed(), stored.result().backlog(), stored.result().waiting());
       } else {
-        worker.handOff(room, List.of(), true);
+        worker.handOff(room, List.of(), true, List.of());
       }
     })).map(Stored::createdAt);
   }
 
-  /** What one statement of {@link #insertMessages} did: each message's creation time, the deliveries it claimed. */
-  private record Stored(List<Instant> createdAt, List<Due> claimed, boolean leftPending) {
+  /**
+   * What one statement of {@link #insertMessages} did: each message's creation time, the deliveries it claimed,
+   * what it left pending (see {@link Handoff#handOff}).
+   */
+  private record Stored(List<Instant> createdAt, List<Due> claimed, boolean backlog, List<String> waiting) {
   }
 
   /**
@@ -281,12 +285,15 @@ final class BuiltinStore {
       .map(rows -> {
         java.util.Map<String, Instant> created = new java.util.HashMap<>();
         List<Due> claimed = new ArrayList<>();
-        boolean leftPending = false;
+        boolean backlog = false;
+        List<String> waiting = List.of();
         for (Row r : rows) {
           String id = r.getString("id");
           Instant at = instant(r.getOffsetDateTime("created_at"));
           created.put(id, at);
-          leftPending |= r.getLong("pending") > 0;
+          backlog = r.getBoolean("backlog");
+          String[] full = r.getArrayOfStrings("waiting");
+          waiting = full == null ? List.of() : List.of(full);
           Long delivery = r.getLong("delivery_id");
           if (delivery != null) {
             NewMessage m = byId.get(id);
@@ -299,14 +306,16 @@ final class BuiltinStore {
         for (String id : ids) {
           out.add(created.get(id));
         }
-        return new Stored(out, claimed, leftPending);
+        return new Stored(out, claimed, backlog, waiting);
       });
   }
 
   /**
    * The statement of {@link #insertMessages}: $1–$5 the messages, $6 the room's owner, $7 its attempts, $8 the most
    * in flight per endpoint, $9 the lease in seconds. The in-flight count and the pending check read only the batch's
-   * endpoints' entries of builtin_deliveries_endpoint, and only when there is room.
+   * endpoints' entries of builtin_deliveries_endpoint, and only when there is room. Each row also says how many
+   * deliveries stayed pending, whether a claim could take one now ({@code backlog}: its endpoint under its limit,
+   * or no room to tell) and which endpoints are at their limit with deliveries pending ({@code waiting}).
    */
   static final String STORE_MESSAGES = "WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], "
     + "$4::text[], $5::text[]) WITH ORDINALITY AS i(id, organization_id, event_id, event_type, payload, n)), "
@@ -317,11 +326,11 @@ final class BuiltinStore {
     + "JOIN input i ON i.id = m.id JOIN builtin_endpoints e ON e.organization_id = m.organization_id "
     + "WHERE NOT e.disabled AND (cardinality(e.event_types) = 0 OR m.event_type = ANY (e.event_types))), "
     + "open AS (SELECT x.endpoint_id, (SELECT count(*) FROM builtin_deliveries b WHERE b.endpoint_id = x.endpoint_id "
-    + "AND b.status = 'sending' AND b.lease_until >= now()) AS busy FROM (SELECT DISTINCT endpoint_id FROM t) x "
-    + "WHERE $7 > 0 AND NOT EXISTS (SELECT 1 FROM builtin_deliveries p WHERE p.endpoint_id = x.endpoint_id "
-    + "AND p.status = 'pending')), "
+    + "AND b.status = 'sending' AND b.lease_until >= now()) AS busy, EXISTS (SELECT 1 FROM builtin_deliveries p "
+    + "WHERE p.endpoint_id = x.endpoint_id AND p.status = 'pending') AS queued "
+    + "FROM (SELECT DISTINCT endpoint_id FROM t) x WHERE $7 > 0), "
     + "slots AS (SELECT t.message_id, t.endpoint_id, t.n, t.seq, o.busy + row_number() OVER (PARTITION BY t.endpoint_id "
-    + "ORDER BY t.n) AS slot FROM t JOIN open o ON o.endpoint_id = t.endpoint_id), "
+    + "ORDER BY t.n) AS slot FROM t JOIN open o ON o.endpoint_id = t.endpoint_id AND NOT o.queued), "
     + "claimable AS (SELECT message_id, endpoint_id FROM (SELECT s.message_id, s.endpoint_id, "
     + "row_number() OVER (ORDER BY s.n, s.seq) AS k FROM slots s WHERE s.slot <= $8) c WHERE c.k <= $7), "
     + "d AS (INSERT INTO builtin_deliveries (message_id, endpoint_id, organization_id, status, lease_owner, lease_until) "
@@ -330,10 +339,17 @@ final class BuiltinStore {
     + "CASE WHEN c.message_id IS NULL THEN NULL ELSE $6 END, "
     + "CASE WHEN c.message_id IS NULL THEN NULL ELSE now() + make_interval(secs => $9) END "
     + "FROM t LEFT JOIN claimable c ON c.message_id = t.message_id AND c.endpoint_id = t.endpoint_id "
-    + "RETURNING id, message_id, endpoint_id, status) "
+    + "RETURNING id, message_id, endpoint_id, status), "
+        // the endpoints of what stays pending, each with room under its limit now or not (unknown without room)
+    + "sent AS (SELECT endpoint_id, count(*) AS n FROM d WHERE status = 'sending' GROUP BY endpoint_id), "
+    + "stay AS (SELECT DISTINCT p.endpoint_id, (o.endpoint_id IS NULL OR o.busy + coalesce(s.n, 0) < $8) AS free "
+    + "FROM d p LEFT JOIN open o ON o.endpoint_id = p.endpoint_id LEFT JOIN sent s ON s.endpoint_id = p.endpoint_id "
+    + "WHERE p.status = 'pending') "
     + "SELECT m.id, m.created_at, d.id AS delivery_id, d.endpoint_id, e.url, e.secret, "
     + "CASE WHEN e.previous_secret_until > now() THEN e.previous_secret END AS previous, "
-    + "(SELECT count(*) FROM d WHERE d.status = 'pending') AS pending "
+    + "(SELECT count(*) FROM d WHERE d.status = 'pending') AS pending, "
+    + "EXISTS (SELECT 1 FROM stay WHERE free) AS backlog, "
+    + "(SELECT array_agg(endpoint_id) FROM stay WHERE NOT free) AS waiting "
     + "FROM m LEFT JOIN d ON d.message_id = m.id AND d.status = 'sending' LEFT JOIN builtin_endpoints e ON e.id = d.endpoint_id";
 
   Future<Message> getMessage(String organizationId, String messageId) {

@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -31,8 +33,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Most deliveries never wait for a claim: the statement that stores a message claims its deliveries for this
  * node when it has room ({@link #reserve}, {@link #handOff}), and they are attempted at once. A claim runs only
- * when something may be waiting ({@code backlog}): deliveries a store left pending, a retry coming due, a resend
- * or a recovery, and on the periodic poll (other nodes' deliveries, claims whose node died).
+ * when something may be waiting ({@code backlog}): deliveries a store left pending that a claim could take, an
+ * attempt ending to an endpoint a store found at its limit, a retry coming due, a resend or a recovery, and on the
+ * periodic poll (other nodes' deliveries and freed slots, claims whose node died).
  */
 final class DeliveryVerticle extends VerticleBase implements BuiltinStore.Handoff {
 
@@ -46,6 +49,8 @@ final class DeliveryVerticle extends VerticleBase implements BuiltinStore.Handof
    * 40 % got through (the latency benchmark). A claim that filled its room is followed at once.
    */
   static final long PARTIAL_CLAIM_GAP_MS = 10;
+  /** Most endpoints remembered as {@link #waiting} (or as ended while storing); beyond, stores claim as before. */
+  static final int MAX_WAITING = 4096;
 
   private final BuiltinStore store;
   private final DeliveryListener listener;
@@ -71,6 +76,16 @@ final class DeliveryVerticle extends VerticleBase implements BuiltinStore.Handof
   private boolean backlog = true;
   /** Work was announced while a claim or a store ran: claim again after it. */
   private boolean again;
+  /**
+   * Endpoints a store left deliveries pending for because they were at their limit: a claim runs when an
+   * attempt to one of them ends here, not after every such store (a slow endpoint's deliveries, pending while it
+   * holds its share, made every store claim in vain, and no store claimed while a claim ran). Forgotten at each
+   * poll, which claims anyway (their slots may be freed on other nodes).
+   */
+  private final Set<String> waiting = new HashSet<>();
+  /** Endpoints whose attempts ended here while a store held room: that store may have counted them in flight. */
+  private final Set<String> endedWhileStoring = new HashSet<>();
+  private boolean endedWhileStoringOverflow;
   private ClaimGap claimGap;
   private boolean stopping;
   private Promise<Void> drained;
@@ -78,6 +93,7 @@ final class DeliveryVerticle extends VerticleBase implements BuiltinStore.Handof
   private final io.micrometer.core.instrument.Counter succeeded;
   private final io.micrometer.core.instrument.Counter failedAttempts;
   private final io.micrometer.core.instrument.Timer attemptTime;
+  private final io.micrometer.core.instrument.Counter claims;
 
   DeliveryVerticle(BuiltinStore store, DeliveryListener listener, ServiceConfig.BuiltinDelivery settings,
                    NetworkPolicy policy, Duration pollInterval, io.micrometer.core.instrument.MeterRegistry meters) {
@@ -87,6 +103,9 @@ final class DeliveryVerticle extends VerticleBase implements BuiltinStore.Handof
       .description("Built-in delivery attempts").register(meters);
     this.attemptTime = io.micrometer.core.instrument.Timer.builder("webhooks.builtin.attempt.duration")
       .description("Built-in delivery attempt, request to answer").register(meters);
+    this.claims = io.micrometer.core.instrument.Counter.builder("webhooks.builtin.claims")
+      .description("Claims of due deliveries run by this node (stores claim what they can without one)")
+      .register(meters);
     io.micrometer.core.instrument.Gauge.builder("webhooks.builtin.inflight", this, v -> v.inFlight)
       .description("Built-in delivery attempts in flight on this node").register(meters);
     this.store = store;
@@ -108,7 +127,10 @@ final class DeliveryVerticle extends VerticleBase implements BuiltinStore.Handof
       new PoolOptions().setHttp1MaxSize(settings.concurrency()).setMaxWaitQueueSize(-1));
     resolver = vertx.createSharedWorkerExecutor("webhooks-builtin-dns", 4);
     sender = new WebhookSender(vertx, client, resolver, policy, settings.timeout());
-    pollTimer = vertx.setPeriodic(pollInterval.toMillis(), t -> work());
+    pollTimer = vertx.setPeriodic(pollInterval.toMillis(), t -> {
+      waiting.clear();
+      work();
+    });
     pruneTimer = vertx.setPeriodic(10_000, PRUNE_EVERY.toMillis(), t -> prune());
     LOG.info("Built-in delivery: {} attempts at once on this node, {} per endpoint, timeout {} ms, retries after {}",
       settings.concurrency(), settings.endpointConcurrency(), settings.timeout().toMillis(), settings.retrySchedule());
@@ -150,15 +172,27 @@ final class DeliveryVerticle extends VerticleBase implements BuiltinStore.Handof
   }
 
   @Override
-  public void handOff(Room room, List<BuiltinStore.Due> claimed, boolean leftPending) {
+  public void handOff(Room room, List<BuiltinStore.Due> claimed, boolean claimable, List<String> full) {
     Context c = context;
     if (c == null) {
       return;
     }
     c.runOnContext(v -> {
       reserved -= room.attempts();
-      if (leftPending) {
+      if (claimable) {
         backlog = true;
+      }
+      for (String endpoint : full) {
+        // an attempt that ended while the statement ran may have freed the slot it counted taken
+        if (endedWhileStoringOverflow || endedWhileStoring.contains(endpoint) || waiting.size() >= MAX_WAITING) {
+          backlog = true;
+        } else {
+          waiting.add(endpoint);
+        }
+      }
+      if (reserved == 0) {
+        endedWhileStoring.clear();
+        endedWhileStoringOverflow = false;
       }
       for (BuiltinStore.Due d : claimed) {
         if (stopping) {
@@ -201,6 +235,7 @@ final class DeliveryVerticle extends VerticleBase implements BuiltinStore.Handof
     }
     claiming = true;
     again = false;
+    claims.increment();
     store.claim(owner, free, settings.endpointConcurrency(), lease()).onComplete(claimed -> {
       claiming = false;
       if (claimed.failed()) {
@@ -254,6 +289,16 @@ final class DeliveryVerticle extends VerticleBase implements BuiltinStore.Handof
       });
     }).onComplete(done -> {
       inFlight--;
+      if (waiting.remove(due.endpointId())) {
+        backlog = true;
+      }
+      if (reserved > 0) {
+        if (endedWhileStoring.size() < MAX_WAITING) {
+          endedWhileStoring.add(due.endpointId());
+        } else {
+          endedWhileStoringOverflow = true;
+        }
+      }
       if (done.failed()) {
         // the delivery stays claimed until its lease passes; then any node attempts it again
         LOG.warn("Built-in delivery could not record an attempt of {} to {}: {}", due.messageId(), due.endpointId(),

@@ -107,16 +107,21 @@ class BuiltinClaimPlansTest {
     JsonObject plan;
     try (Connection c = TestDatabase.connect(url)) {
       plan = QueryPlans.explain(c, BuiltinStore.STORE_MESSAGES, arguments);
-      // what it claims, rolled back: one delivery of org-0 (its third in flight), one of each other endpoint
-      assertThat(claimedByStoring(c, arguments)).containsExactly(10L, 2L);
-      // with room for 5 attempts only: 5, and the 7 others pending
-      assertThat(claimedByStoring(c, arguments.replace("'node-a', 64,", "'node-a', 5,"))).containsExactly(5L, 7L);
+      String org0 = endpointOf(c, "org-0");
+      // what it claims, rolled back: one delivery of org-0 (its third in flight), one of each other endpoint; org-0's
+      // two others wait for one of its slots, which no claim could take now
+      assertThat(storing(c, arguments)).isEqualTo(new Stored(10, 2, false, List.of(org0)));
+      // with room for 5 attempts only: 5, and the 7 others pending, five of them to endpoints a claim can serve now
+      assertThat(storing(c, arguments.replace("'node-a', 64,", "'node-a', 5,")))
+        .isEqualTo(new Stored(5, 7, true, List.of(org0)));
+      // with no room: everything pending, and nothing known of the endpoints' slots
+      assertThat(storing(c, arguments.replace("'node-a', 64,", "'node-a', 0,")))
+        .isEqualTo(new Stored(0, 12, true, List.of()));
     }
     assertThat(rowsRead(plan)).as("rows of builtin_deliveries read to store 12 messages: %s", plan.encode())
       .isLessThan(500);
   }
 
-  /** Runs the storing statement and rolls it back: how many deliveries it claimed, and how many it left pending. */
   /**
    * {@code live} deliveries (messages 1..live) spread over the endpoints, in the status {@code status} (an SQL
    * expression of the series' {@code i}) and leased to another node, analyzed; then {@code DELIVERED} successes
@@ -133,26 +138,44 @@ class BuiltinClaimPlansTest {
       + (DELIVERED + live) + ") AS i JOIN builtin_endpoints x ON x.organization_id = 'org-' || (i % " + ENDPOINTS + ")");
   }
 
-  private static List<Long> claimedByStoring(Connection c, String arguments) throws Exception {
+  /** What one storing statement did, rolled back. */
+  private record Stored(long claimed, long pending, boolean backlog, List<String> waiting) {
+  }
+
+  /** Runs the storing statement and rolls it back. */
+  private static Stored storing(Connection c, String arguments) throws Exception {
     c.setAutoCommit(false);
     try (Statement s = c.createStatement()) {
       s.execute("PREPARE stored AS " + BuiltinStore.STORE_MESSAGES);
       long claimed = 0;
       long pending = -1;
+      boolean backlog = false;
+      List<String> waiting = List.of();
       try (java.sql.ResultSet rs = s.executeQuery("EXECUTE stored(" + arguments + ")")) {
         while (rs.next()) {
           rs.getLong("delivery_id");
           claimed += rs.wasNull() ? 0 : 1;
           pending = rs.getLong("pending");
+          backlog = rs.getBoolean("backlog");
+          java.sql.Array full = rs.getArray("waiting");
+          waiting = full == null ? List.of() : List.of((String[]) full.getArray());
         }
       }
-      return List.of(claimed, pending);
+      return new Stored(claimed, pending, backlog, waiting);
     } finally {
       c.rollback();
       c.setAutoCommit(true);
       try (Statement s = c.createStatement()) {
         s.execute("DEALLOCATE stored");
       }
+    }
+  }
+
+  private static String endpointOf(Connection c, String organization) throws SQLException {
+    try (Statement s = c.createStatement();
+         java.sql.ResultSet rs = s.executeQuery("SELECT id FROM builtin_endpoints WHERE organization_id = '" + organization + "'")) {
+      assertThat(rs.next()).isTrue();
+      return rs.getString(1);
     }
   }
 

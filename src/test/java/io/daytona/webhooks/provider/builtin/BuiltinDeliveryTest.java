@@ -398,6 +398,63 @@ class BuiltinDeliveryTest {
     assertThat(receiver.at(quick)).allSatisfy(r -> assertThat(r.atNanos()).isLessThan(lastSlow));
   }
 
+  /**
+   * An endpoint at its limit does not make every store claim: the deliveries to it wait for one of its slots (an
+   * attempt to it ending here), and the others' go out from the stores that claim them. A service of its own,
+   * polling once a minute, so that only these claims are counted, and so that its deliveries drain by the ends of
+   * its attempts alone.
+   */
+  @Test
+  void anEndpointAtItsLimitDoesNotMakeEveryStoreClaimAndDrainsAsItsAttemptsEnd() {
+    WebhookService quiet = await(TestService.start(Map.of(
+      "DELIVERY_PROVIDER", "builtin",
+      "DELIVERY_ALLOWED_NETWORKS", "127.0.0.0/8",
+      "DELIVERY_TIMEOUT_MS", "30000",
+      "OUTBOX_POLL_INTERVAL_MS", "60000")));
+    WebClient to = WebClient.create(outside, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(quiet.port()));
+    io.vertx.core.Promise<Void> release = io.vertx.core.Promise.promise();
+    try {
+      String heldOrg = newOrg();
+      String held = "/held/" + heldOrg;
+      String quickOrg = newOrg();
+      String quick = "/unheld/" + quickOrg;
+      for (int i = 0; i < 24; i++) {
+        receiver.then(held, req -> release.future().onComplete(v -> req.response().setStatusCode(200).end("ok")));
+      }
+      createEndpoint(to, heldOrg, held);
+      createEndpoint(to, quickOrg, quick);
+      for (int i = 0; i < 4; i++) {
+        send(to, heldOrg, "custom.held", new JsonObject().put("i", i));
+      }
+      until(() -> receiver.at(held).size() == 4);
+
+      double before = claims(to);
+      for (int i = 0; i < 20; i++) {
+        send(to, heldOrg, "custom.held", new JsonObject().put("i", 4 + i));
+        send(to, quickOrg, "custom.quick", new JsonObject().put("i", i));
+      }
+      until(() -> receiver.at(quick).size() == 20);
+      assertThat(receiver.at(held)).as("requests to the endpoint holding its 4").hasSize(4);
+      assertThat(claims(to) - before).as("claims while 20 stores left a delivery pending for the endpoint at its limit")
+        .isLessThan(5);
+
+      release.complete();
+      until(() -> receiver.at(held).size() == 24);
+      assertThat(receiver.at(held)).extracting(r -> r.headers().get("webhook-id")).doesNotHaveDuplicates();
+    } finally {
+      release.tryComplete();
+      await(quiet.stop());
+    }
+  }
+
+  private static double claims(WebClient to) {
+    String metrics = await(to.get("/metrics").send()).bodyAsString();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^webhooks_builtin_claims_total(?:\\{[^}]*})? (\\S+)$")
+      .matcher(metrics);
+    assertThat(m.find()).as(metrics).isTrue();
+    return Double.parseDouble(m.group(1));
+  }
+
   // ---------------------------------------------------------------- fan-out, secrets
 
   @Test
@@ -646,25 +703,38 @@ class BuiltinDeliveryTest {
   }
 
   private static Endpoint createEndpoint(String org, String path, String... types) {
+    return await(provider().getEndpoint(org, createEndpoint(client, org, path, types)));
+  }
+
+  /** Creates the endpoint through the REST API of the service {@code to} calls; answers its id. */
+  private static String createEndpoint(WebClient to, String org, String path, String... types) {
     JsonObject body = new JsonObject().put("url", receiver.url(path));
     if (types.length > 0) {
       body.put("eventTypes", new JsonArray(List.of(types)));
     }
-    HttpResponse<Buffer> r = http(HttpMethod.POST, "/organizations/" + org + "/endpoints", org, body);
+    HttpResponse<Buffer> r = http(to, HttpMethod.POST, "/organizations/" + org + "/endpoints", org, body);
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201);
-    return await(provider().getEndpoint(org, r.bodyAsJsonObject().getString("id")));
+    return r.bodyAsJsonObject().getString("id");
   }
 
   /** Sends through REST; answers the eventId. */
   private static String send(String org, String type, JsonObject payload) {
-    HttpResponse<Buffer> r = http(HttpMethod.POST, "/organizations/" + org + "/send", org,
+    return send(client, org, type, payload);
+  }
+
+  private static String send(WebClient to, String org, String type, JsonObject payload) {
+    HttpResponse<Buffer> r = http(to, HttpMethod.POST, "/organizations/" + org + "/send", org,
       new JsonObject().put("eventType", type).put("payload", payload));
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(202);
     return r.bodyAsJsonObject().getString("eventId");
   }
 
   private static HttpResponse<Buffer> http(HttpMethod method, String path, String org, JsonObject body) {
-    HttpRequest<Buffer> req = client.request(method, BASE + path)
+    return http(client, method, path, org, body);
+  }
+
+  private static HttpResponse<Buffer> http(WebClient to, HttpMethod method, String path, String org, JsonObject body) {
+    HttpRequest<Buffer> req = to.request(method, BASE + path)
       .bearerTokenAuthentication(TestTokens.user(outside, "user-" + org, org));
     return await(body == null ? req.send() : req.sendJsonObject(body));
   }
