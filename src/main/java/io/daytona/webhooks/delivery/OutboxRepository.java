@@ -149,13 +149,19 @@ public final class OutboxRepository {
                         WHERE e.organization_id = c.organization_id AND e.status = 'PENDING' AND e.id > c.sent_up_to)
     """;
 
+  /**
+   * The first key of an organization's insert lock (the second is {@code hashtext(organization_id)}): the trigger
+   * {@code event_outbox_number_in_commit_order} of migration V22 takes it with this literal value.
+   */
+  static final int INSERT_LOCK_KEY = 726554;
+
   /** The organizations whose cursors {@link #CLOSE_IDLE_CURSORS} may remove, their insert locks taken if free. */
   static final String LOCK_IDLE_CURSORS = """
     SELECT organization_id FROM (
       SELECT organization_id FROM outbox_cursors WHERE lease_until < now() - interval '1 minute'
        ORDER BY organization_id LIMIT 1000) c
-     WHERE pg_try_advisory_xact_lock(726554, hashtext(organization_id))
-    """;
+     WHERE pg_try_advisory_xact_lock(%d, hashtext(organization_id))
+    """.formatted(INSERT_LOCK_KEY);
 
   /** Each row's state as the API names it ({@code queued}, {@code sent}, {@code rejected}); see migration V22. */
   static final String STATE = """

@@ -1,5 +1,8 @@
 package io.daytona.webhooks.http;
 
+import io.vertx.core.http.HttpServerRequest;
+
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -14,6 +17,22 @@ public final class BodyBudget {
 
   private final long capacity;
   private final AtomicLong reserved = new AtomicLong();
+
+  /**
+   * The body length {@code request} declares in {@code Content-Length}: empty when it declares none or one that
+   * is not a number (each caller decides what such a request may take).
+   */
+  public static OptionalLong declaredLength(HttpServerRequest request) {
+    String declared = request.getHeader("Content-Length");
+    if (declared == null) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(Long.parseLong(declared.trim()));
+    } catch (NumberFormatException e) {
+      return OptionalLong.empty();
+    }
+  }
 
   public BodyBudget(long capacity) {
     this.capacity = capacity;

@@ -33,6 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * The REST face of the service. Requests are validated against {@code openapi.yaml}, authenticated,
@@ -206,19 +207,13 @@ public final class HttpVerticle extends VerticleBase {
     if (request.isEnded()) {
       return true; // nothing more to read (no body, or one that has arrived already)
     }
-    String declared = request.getHeader("Content-Length");
-    long bytes = BODY_LIMIT;
-    if (declared == null && request.version() != io.vertx.core.http.HttpVersion.HTTP_2
+    if (request.getHeader("Content-Length") == null && request.version() != io.vertx.core.http.HttpVersion.HTTP_2
       && request.getHeader("Transfer-Encoding") == null) {
       return true; // HTTP/1.x with neither header: no body
     }
-    if (declared != null) {
-      try {
-        bytes = Math.min(BODY_LIMIT, Math.max(0, Long.parseLong(declared.trim())));
-      } catch (NumberFormatException e) {
-        bytes = BODY_LIMIT;
-      }
-    }
+    // chunked, or a length that is not a number: as much as the limit lets it send
+    OptionalLong declared = BodyBudget.declaredLength(request);
+    long bytes = declared.isPresent() ? Math.min(BODY_LIMIT, Math.max(0, declared.getAsLong())) : BODY_LIMIT;
     if (bytes == 0) {
       return true;
     }

@@ -2,6 +2,7 @@ package io.daytona.webhooks.realtime;
 
 import io.daytona.webhooks.ServiceContext;
 import io.daytona.webhooks.bus.Addresses;
+import io.daytona.webhooks.http.BodyBudget;
 import io.vertx.core.Vertx;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
@@ -123,13 +124,7 @@ public final class RealtimeRoutes {
    */
   private static void refuseDeclaredOversize(RoutingContext rc) {
     var request = rc.request();
-    String declared = request.getHeader("Content-Length");
-    long bytes;
-    try {
-      bytes = declared == null ? -1 : Long.parseLong(declared.trim());
-    } catch (NumberFormatException e) {
-      bytes = -1;
-    }
+    long bytes = BodyBudget.declaredLength(request).orElse(-1);
     if (bytes <= MAX_SEND_BYTES) {
       rc.next();
       return;
