@@ -9,7 +9,7 @@
 # -Dbench.only=pipeline (the pipeline table: durable, its stages, non-durable and the ceilings, printed with both
 # ratios, not written), ceilings (the SDK and PostgreSQL ceilings),
 # rest (REST and start-up), drain (backlog drains) or builtin (the built-in delivery: throughput against a bare
-# HttpClient, isolation from a slow endpoint, memory draining 100,000 deliveries; replaces only its own section of
+# HttpClient and against the floor of an outbox insert and an attempt insert per delivery, isolation from a slow endpoint, memory draining 100,000 deliveries; replaces only its own section of
 # BENCHMARKS.md, between <!-- builtin:start --> and <!-- builtin:end -->, which the full run writes too),
 # latency (issue 21: fixed rates and fairness; likewise its own section), latency-builtin (the built-in provider's
 # latency rows only, printed, nothing written: to compare two versions side by side)
