@@ -18,17 +18,37 @@ public final class QueryPlans {
    * arguments (SQL literals); its changes are rolled back.
    */
   public static JsonObject explain(Connection c, String sql, String arguments) throws Exception {
+    return explain(c, sql, arguments, false);
+  }
+
+  /**
+   * As {@link #explain(Connection, String, String)}; with {@code generic}, the plan PostgreSQL makes without the
+   * arguments' values, as it does for a statement the pool keeps prepared once it has run a few times (a generic
+   * plan: made with the statistics of that moment, then reused until the table's statistics change).
+   */
+  public static JsonObject explain(Connection c, String sql, String arguments, boolean generic) throws Exception {
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
     try (Statement s = c.createStatement()) {
+      s.execute("SET LOCAL plan_cache_mode = " + (generic ? "force_generic_plan" : "force_custom_plan"));
       s.execute("PREPARE explained_statement AS " + sql);
       try (ResultSet rs = s.executeQuery("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE explained_statement(" + arguments + ")")) {
         rs.next();
-        return new JsonArray(rs.getString(1)).getJsonObject(0).getJsonObject("Plan");
+        JsonObject plan = new JsonArray(rs.getString(1)).getJsonObject(0).getJsonObject("Plan");
+        try (ResultSet kind = s.executeQuery("SELECT generic_plans FROM pg_prepared_statements "
+          + "WHERE name = 'explained_statement'")) {
+          if (!kind.next() || (kind.getLong(1) == 1) != generic) {
+            throw new IllegalStateException("PostgreSQL did not use the " + (generic ? "generic" : "custom") + " plan");
+          }
+        }
+        return plan;
       }
     } finally {
       c.rollback();
       c.setAutoCommit(autoCommit);
+      try (Statement s = c.createStatement()) {
+        s.execute("DEALLOCATE ALL"); // a prepared statement outlives its transaction
+      }
     }
   }
 
