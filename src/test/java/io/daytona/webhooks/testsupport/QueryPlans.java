@@ -28,10 +28,12 @@ public final class QueryPlans {
    */
   public static JsonObject explain(Connection c, String sql, String arguments, boolean generic) throws Exception {
     boolean autoCommit = c.getAutoCommit();
+    boolean prepared = false;
     c.setAutoCommit(false);
     try (Statement s = c.createStatement()) {
       s.execute("SET LOCAL plan_cache_mode = " + (generic ? "force_generic_plan" : "force_custom_plan"));
       s.execute("PREPARE explained_statement AS " + sql);
+      prepared = true;
       try (ResultSet rs = s.executeQuery("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE explained_statement(" + arguments + ")")) {
         rs.next();
         JsonObject plan = new JsonArray(rs.getString(1)).getJsonObject(0).getJsonObject("Plan");
@@ -46,8 +48,11 @@ public final class QueryPlans {
     } finally {
       c.rollback();
       c.setAutoCommit(autoCommit);
-      try (Statement s = c.createStatement()) {
-        s.execute("DEALLOCATE ALL"); // a prepared statement outlives its transaction
+      if (prepared) {
+        try (Statement s = c.createStatement()) {
+          // a prepared statement outlives its transaction; only this one goes (the driver keeps its own prepared)
+          s.execute("DEALLOCATE explained_statement");
+        }
       }
     }
   }
